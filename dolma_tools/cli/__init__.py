@@ -1,0 +1,1 @@
+"""The ``dolma-tools`` command line."""

@@ -1,0 +1,131 @@
+"""Atomic commits: a reader never sees a half-written output.
+
+Local files are written to a hidden temporary file in the destination folder and renamed into place after
+an fsync. S3 objects are written with smart-open's multipart upload, which creates the object only when
+the upload completes; an exception aborts the upload, and a killed process leaves only an invisible
+incomplete upload (aborted on the next run by ``remove_stale_temporaries``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+from typing import BinaryIO, Iterator
+
+from . import s3
+from .compression import Compression, compressing_writer, compression_of
+from .paths import basename, is_s3, parent
+
+_TMP_SUFFIX = ".dtmp"
+
+
+def _temporary_name(path: str) -> str:
+    return os.path.join(parent(path), f".{basename(path)}.{os.getpid()}-{secrets.token_hex(4)}{_TMP_SUFFIX}")
+
+
+def remove_stale_temporaries(path: str) -> int:
+    """Delete temporaries left for ``path`` by killed runs; returns how many were removed."""
+    if is_s3(path):
+        return _abort_stale_uploads(path)
+    folder = parent(path)
+    if not os.path.isdir(folder):
+        return 0
+    prefix = f".{basename(path)}."
+    removed = 0
+    for name in os.listdir(folder):
+        if name.startswith(prefix) and name.endswith(_TMP_SUFFIX):
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(os.path.join(folder, name))
+                removed += 1
+    return removed
+
+
+def _abort_stale_uploads(url: str) -> int:
+    bucket, key = s3.split_url(url)
+    client = s3.client()
+    try:
+        resp = client.list_multipart_uploads(Bucket=bucket, Prefix=key)
+    except Exception:
+        return 0
+    n = 0
+    for up in resp.get("Uploads", []):
+        if up["Key"] == key:
+            with contextlib.suppress(Exception):
+                client.abort_multipart_upload(Bucket=bucket, Key=key, UploadId=up["UploadId"])
+                n += 1
+    return n
+
+
+@contextlib.contextmanager
+def atomic_write(path: str, compression: Compression | None = None) -> Iterator[BinaryIO]:
+    """Yield a binary sink whose bytes (compressed as the file name says) appear at ``path`` only if the
+    block exits without an exception."""
+    comp = compression or compression_of(path)
+    if comp is Compression.PARQUET:
+        raise ValueError("use io.parquet.write_parquet for Parquet outputs")
+    if is_s3(path):
+        with _atomic_s3(path) as raw:
+            sink = compressing_writer(raw, comp)
+            yield sink
+            sink.close()
+        return
+    folder = parent(path)
+    if folder:
+        os.makedirs(folder, exist_ok=True)
+    tmp = _temporary_name(path)
+    # 0o600 while being written; the final file gets the usual umask-derived mode
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    raw = os.fdopen(fd, "wb", buffering=1 << 20)
+    try:
+        sink = compressing_writer(raw, comp)
+        yield sink
+        sink.close()
+        raw.flush()
+        os.fsync(raw.fileno())
+        raw.close()
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        os.replace(tmp, path)
+    except BaseException:
+        raw.close()
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(tmp)
+        raise
+
+
+@contextlib.contextmanager
+def _atomic_s3(url: str) -> Iterator[BinaryIO]:
+    import smart_open
+
+    try:
+        fobj = smart_open.open(
+            url,
+            "wb",
+            compression="disable",
+            transport_params={"client": s3.client(), "min_part_size": 16 << 20},
+        )
+    except Exception as exc:
+        err = s3.describe_error(exc, url)
+        raise (err or exc) from exc
+    try:
+        yield fobj
+    except BaseException:
+        # abort the multipart upload: no object is created
+        terminate = getattr(fobj, "terminate", None)
+        if terminate is not None:
+            with contextlib.suppress(Exception):
+                terminate()
+        raise
+    try:
+        fobj.close()
+    except Exception as exc:
+        err = s3.describe_error(exc, url)
+        raise (err or exc) from exc
+
+
+def write_bytes(path: str, data: bytes) -> None:
+    """Atomically write raw bytes (no compression inferred)."""
+    with atomic_write(path, Compression.NONE) as f:
+        f.write(data)

@@ -1,0 +1,9 @@
+//! Rust core of dolma-tools.
+//!
+//! Everything outside `python` is plain Rust with no Python dependency and is tested with
+//! `cargo test`; `python` is the thin pyo3 binding layer that maturin builds as `dolma_tools._rust`.
+
+pub mod hashing;
+
+#[cfg(feature = "python")]
+mod python;

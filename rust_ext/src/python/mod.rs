@@ -1,0 +1,13 @@
+//! pyo3 bindings: argument conversion only; all logic lives in the pure modules.
+//!
+//! Each area of the core has its own binding file here with a `register` function.
+
+use pyo3::prelude::*;
+
+mod hashing;
+
+#[pymodule]
+fn _rust(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    hashing::register(m)?;
+    Ok(())
+}
