@@ -16,6 +16,7 @@ _INVALID_NAME_CHARS = re.compile(r"[^a-zA-Z0-9_]")
 
 #: Top-level fields of a Dolma document that the data model knows by name.
 KNOWN_FIELDS = ("id", "text", "source", "added", "created", "version", "metadata")
+_KNOWN = frozenset(KNOWN_FIELDS)
 
 
 def make_variable_name(name: str) -> str:
@@ -65,7 +66,7 @@ class Document:
     @classmethod
     def from_json(cls, row: dict[str, Any]) -> "Document":
         """Build from a parsed JSON row that has already been validated (string ``id`` and ``text``)."""
-        extra = {k: v for k, v in row.items() if k not in KNOWN_FIELDS} if len(row) > 6 else None
+        extra = {k: row[k] for k in row.keys() - _KNOWN} if not _KNOWN.issuperset(row.keys()) else None
         return cls(
             id=row["id"],
             text=row["text"],

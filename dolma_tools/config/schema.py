@@ -87,13 +87,19 @@ def _convert(value: Any, tp: Any, key: str) -> Any:
         args = get_args(tp)
         if value is None and type(None) in args:
             return None
-        errors = []
+        candidates = [a for a in args if a is not type(None)]
         # try dataclasses and containers before scalars so "a: [x]" prefers list over str
-        for arg in sorted((a for a in args if a is not type(None)), key=lambda a: a is str):
+        candidates.sort(key=lambda a: a is str)
+        errors: list[tuple[Any, ConfigError]] = []
+        for arg in candidates:
             try:
                 return _convert(value, arg, key)
             except ConfigError as exc:
-                errors.append(exc)
+                errors.append((arg, exc))
+        # if exactly one alternative has the value's shape, its error is the precise one
+        same_shape = [exc for arg, exc in errors if _shape_matches(value, arg)]
+        if len(same_shape) == 1:
+            raise same_shape[0]
         raise _fail(key, tp, value)
     if value is None:
         raise ConfigError(f"expected {_type_name(tp)}, got null", key)
@@ -158,6 +164,15 @@ def _convert(value: Any, tp: Any, key: str) -> Any:
             return str(value)
         raise _fail(key, tp, value)
     raise ConfigError(f"unsupported schema type {tp!r}", key)
+
+
+def _shape_matches(value: Any, tp: Any) -> bool:
+    origin = get_origin(tp)
+    if dataclasses.is_dataclass(tp) or origin in (dict, typing.Dict):
+        return isinstance(value, dict)
+    if origin in (list, typing.List):
+        return isinstance(value, (list, tuple))
+    return not isinstance(value, (dict, list, tuple))
 
 
 def _hints(cls: type) -> dict[str, Any]:

@@ -17,7 +17,7 @@ import orjson
 
 from ..errors import InputError
 from .atomic import atomic_write
-from .compression import Compression, TruncatedStreamError, compression_of
+from .compression import Compression, CorruptStreamError, TruncatedStreamError, compression_of
 from .streams import open_read
 
 
@@ -57,6 +57,8 @@ def _describe_stream_error(exc: BaseException, path: str) -> str:
     comp = compression_of(path)
     if isinstance(exc, (EOFError, TruncatedStreamError)):
         return f"truncated {comp.value} stream: {exc}"
+    if isinstance(exc, CorruptStreamError):
+        return str(exc)
     return f"corrupt {comp.value} stream: {exc}"
 
 

@@ -47,10 +47,18 @@ def write_parquet(path: str, rows: Iterable[dict[str, Any]]) -> int:
         nonlocal writer
         if not batch:
             return
-        table = pa.Table.from_pylist(batch)
         if writer is None:
+            columns = list(dict.fromkeys(k for row in batch for k in row))
+            table = pa.Table.from_pylist([{k: row.get(k) for k in columns} for row in batch])
             writer = pq.ParquetWriter(buffer, table.schema)
-        writer.write_table(table.cast(writer.schema))
+        else:
+            names = writer.schema.names
+            new = {k for row in batch for k in row} - set(names)
+            if new:
+                raise ValueError(f"{path}: fields {sorted(new)} first appear after row {total - len(batch)}; "
+                                 "Parquet needs one schema per file")
+            table = pa.Table.from_pylist([{k: row.get(k) for k in names} for row in batch], schema=writer.schema)
+        writer.write_table(table)
         batch.clear()
 
     for row in rows:

@@ -1,0 +1,90 @@
+"""Kill a tagging run with SIGKILL mid-way, rerun, and compare with an uninterrupted run."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import orjson
+
+from dolma_tools.io import write_jsonl
+
+SLOW_PLUGIN = '''
+import os, time
+from dolma_tools import BaseTagger, DocResult, Span, add_tagger
+
+@add_tagger("slow_length_test")
+class SlowLength(BaseTagger):
+    """Character length, slowed down by $SLOW_TAGGER_SECONDS per document (to kill runs mid-way)."""
+
+    def predict(self, doc):
+        time.sleep(float(os.environ.get("SLOW_TAGGER_SECONDS", "0")))
+        return DocResult(doc=doc, spans=[Span(0, len(doc.text), "length", len(doc.text))])
+'''
+
+
+def _corpus(root: Path, files: int = 12, docs: int = 40) -> None:
+    for f in range(files):
+        rows = [{"id": f"f{f}-d{d}", "text": f"document {d} of file {f} " * (d % 7 + 1), "source": "t"} for d in range(docs)]
+        write_jsonl(str(root / "documents" / f"part-{f:03d}.jsonl.gz"), rows)
+
+
+def _snapshot(root: Path) -> dict[str, bytes]:
+    """Committed outputs (hidden names are temporaries of a killed run, not outputs)."""
+    out = {}
+    for dirpath, _, files in os.walk(root / "attributes"):
+        for name in files:
+            if name.startswith("."):
+                continue
+            p = Path(dirpath) / name
+            out[str(p.relative_to(root))] = p.read_bytes()
+    return out
+
+
+def _tag_args(root: Path, plugin: Path) -> list[str]:
+    return [sys.executable, "-m", "dolma_tools", "tag", "--documents", f"{root}/documents/*.jsonl.gz",
+            "--taggers", "slow_length_test", "char_length_v1", "--experiment", "exp", "--processes", "2",
+            "--tagger-modules", str(plugin)]
+
+
+def test_sigkill_then_rerun_equals_uninterrupted_run(tmp_path):
+    plugin = tmp_path / "slow_plugin.py"
+    plugin.write_text(SLOW_PLUGIN)
+    env = {**os.environ, "DOLMA_TOOLS_PROGRESS": "0"}
+
+    clean = tmp_path / "clean"
+    _corpus(clean)
+    subprocess.run(_tag_args(clean, plugin), env=env, check=True, capture_output=True)
+    expected = _snapshot(clean)
+    assert len(expected) == 12
+
+    crashed = tmp_path / "crashed"
+    _corpus(crashed)
+    proc = subprocess.Popen(_tag_args(crashed, plugin), env={**env, "SLOW_TAGGER_SECONDS": "0.01"},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    out_dir = crashed / "attributes" / "exp"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        done = [n for n in os.listdir(out_dir) if not n.startswith(".")] if out_dir.is_dir() else []
+        if len(done) >= 3:
+            break
+        time.sleep(0.02)
+    os.killpg(proc.pid, signal.SIGKILL)  # the whole run dies at once: main process and workers
+    proc.wait()
+    partial = _snapshot(crashed)
+    assert 3 <= len(partial) < 12, "the kill must land mid-run"
+    for name, data in partial.items():
+        assert data == expected[name], "a committed file is never partial"
+
+    rerun = subprocess.run(_tag_args(crashed, plugin), env=env, check=True, capture_output=True, text=True)
+    assert f"{len(partial)} already done" in rerun.stderr
+    assert _snapshot(crashed) == expected
+    leftovers = [n for n in os.listdir(out_dir) if n.startswith(".")]
+    assert leftovers == [], "no temporary file is left after the rerun"
+    ids = [orjson.loads(line)["id"] for n in sorted(os.listdir(out_dir))
+           for line in __import__("gzip").open(out_dir / n)]
+    assert len(ids) == len(set(ids)) == 12 * 40, "nothing missing, nothing duplicated"
