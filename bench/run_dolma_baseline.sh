@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Time dolma 1.2.1 (tag, dedupe docs, dedupe paragraphs, mix) on /work/bench-data/corpus200.
 # Prereqs: bench/setup_dolma.sh and bench/make_corpora.sh have been run.
-# Usage: bench/run_dolma_baseline.sh [tag] [dedupe_docs] [dedupe_paragraphs] [mix]   (default: all, in order)
+# Usage: bench/run_dolma_baseline.sh [tag] [dedupe_docs] [dedupe_paragraphs] [mix] [mix_sharded]  (default: all, in order)
+# The machine has 2 cores; other jobs running at the same time distort wall times: the load average
+# before/after each step is logged to <step>.load so runs can be judged.
 # Outputs: /work/bench-data/dolma-out/corpus200/{attributes,mixed,bloom}; logs + /usr/bin/time -v reports in
 #          /work/bench-data/dolma-out/logs/<step>.{log,time}
 set -euo pipefail
@@ -22,11 +24,15 @@ for f in "$DATA"/corpus200/documents/*.jsonl.gz; do ln -sf "$f" "$OUT/documents/
 run() {  # run <step> <dolma args...>
   local step="$1"; shift
   echo "== $step: $DOLMA $*"
-  /usr/bin/time -v -o "$LOGS/$step.time" "$DOLMA" "$@" >"$LOGS/$step.log" 2>&1
-  grep -E "Elapsed|Maximum resident" "$LOGS/$step.time"
+  echo "before: $(cat /proc/loadavg)" >"$LOGS/$step.load"
+  # GNU time: wall + max RSS of the largest single process; treerss.py: summed RSS of the process tree
+  /usr/bin/time -v -o "$LOGS/$step.time" python3 "$HERE/treerss.py" --out "$LOGS/$step.rss.json" -- \
+    "$DOLMA" "$@" >"$LOGS/$step.log" 2>&1
+  echo "after:  $(cat /proc/loadavg)" >>"$LOGS/$step.load"
+  grep -E "Elapsed|Maximum resident|User time|System time" "$LOGS/$step.time"; cat "$LOGS/$step.rss.json" "$LOGS/$step.load"
 }
 
-steps=("$@"); [ ${#steps[@]} -gt 0 ] || steps=(tag dedupe_docs dedupe_paragraphs mix)
+steps=("$@"); [ ${#steps[@]} -gt 0 ] || steps=(tag dedupe_docs dedupe_paragraphs mix mix_sharded)
 for s in "${steps[@]}"; do
   case "$s" in
     tag)
@@ -41,6 +47,9 @@ for s in "${steps[@]}"; do
     mix)
       rm -rf "$OUT/mixed"
       run mix -c "$CFG/corpus200_mix.yaml" mix ;;
+    mix_sharded)
+      rm -rf "$OUT/mixed_sharded"
+      run mix_sharded -c "$CFG/corpus200_mix_sharded.yaml" mix ;;
     *) echo "unknown step $s" >&2; exit 2 ;;
   esac
 done

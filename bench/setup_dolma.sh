@@ -36,7 +36,7 @@ TXT
 # 3. fastText lid.176.ftz for ft_lang_id_* taggers (dolma wants lid.176.bin from a non-PyPI host).
 #    The quantized model ships byte-identical inside the whatthelang==1.0.1 sdist on PyPI.
 MODEL_DIR="$VENV/share/dolma-models"
-if ! echo "$LID_SHA256  $MODEL_DIR/lid.176.ftz" | sha256sum -c --quiet 2>/dev/null; then
+if ! echo "$LID_SHA256  $MODEL_DIR/lid.176.ftz" | sha256sum -c --quiet >/dev/null 2>&1; then
   tmp="$(mktemp -d)"
   "$VENV/bin/pip" download -q --no-deps --no-binary :all: -d "$tmp" "whatthelang==1.0.1"
   tar -xzf "$tmp"/whatthelang-1.0.1.tar.gz -C "$tmp" whatthelang-1.0.1/whatthelang/model/lid.176.ftz

@@ -10,7 +10,8 @@ from typing import Any
 from ..config.loader import load_config_file, merge_overrides, resolve_interpolations
 from ..config.schema import build, describe_fields, is_bool_type, is_list_type, to_dict
 from ..errors import ConfigError, DolmaToolsError
-from .registry import Command, commands
+from .catalog import commands
+from .registry import Command
 
 _CONFIG_DEST = "__config__"
 

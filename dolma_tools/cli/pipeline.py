@@ -10,7 +10,7 @@ from typing import Any
 from ..config.loader import merge_overrides
 from ..config.schema import build, option, to_dict
 from ..errors import ConfigError
-from .registry import Command, commands, register
+from .registry import Command, register
 
 #: Keys of a pipeline config that every stage inherits unless the stage sets them itself.
 SHARED_KEYS = ("processes", "executor", "ray_address", "on_error", "s3_endpoint_url", "ignore_existing")
@@ -32,6 +32,12 @@ class PipelineConfig:
     output: str | None = option(None, "Pipeline output folder (run report and summaries)")
     report: bool = option(True, "Write report.html into `output` at the end")
     only: list[str] = option([], "Run only these stages (by command name)")
+
+
+def commands() -> dict[str, Command]:
+    from .catalog import commands as all_commands  # the pipeline runs the other commands
+
+    return all_commands()
 
 
 def _stage(entry: dict[str, Any], index: int) -> tuple[str, dict[str, Any]]:

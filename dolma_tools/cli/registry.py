@@ -20,18 +20,10 @@ _COMMANDS: dict[str, Command] = {}
 
 
 def register(cmd: Command) -> Command:
+    """Called by each command module at import; ``catalog.commands()`` imports them all."""
     _COMMANDS[cmd.name] = cmd
     return cmd
 
 
-def commands() -> dict[str, Command]:
-    # importing the modules registers the commands, in the order users meet them
-    from . import dedupe, list_taggers, mix, pipeline, sample, stats, tag  # noqa: F401
-
-    for optional in ("tokens", "report", "train_fasttext", "decon"):
-        try:
-            __import__(f"{__package__}.{optional}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{__package__}.{optional}":
-                raise
+def registered() -> dict[str, Command]:
     return _COMMANDS

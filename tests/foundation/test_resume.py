@@ -64,19 +64,19 @@ def test_sigkill_then_rerun_equals_uninterrupted_run(tmp_path):
 
     crashed = tmp_path / "crashed"
     _corpus(crashed)
-    proc = subprocess.Popen(_tag_args(crashed, plugin), env={**env, "SLOW_TAGGER_SECONDS": "0.01"},
+    proc = subprocess.Popen(_tag_args(crashed, plugin), env={**env, "SLOW_TAGGER_SECONDS": "0.03"},
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     out_dir = crashed / "attributes" / "exp"
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         done = [n for n in os.listdir(out_dir) if not n.startswith(".")] if out_dir.is_dir() else []
-        if len(done) >= 3:
+        if len(done) >= 2:
             break
         time.sleep(0.02)
     os.killpg(proc.pid, signal.SIGKILL)  # the whole run dies at once: main process and workers
     proc.wait()
     partial = _snapshot(crashed)
-    assert 3 <= len(partial) < 12, "the kill must land mid-run"
+    assert 2 <= len(partial) < 12, "the kill must land mid-run"
     for name, data in partial.items():
         assert data == expected[name], "a committed file is never partial"
 
