@@ -49,7 +49,7 @@ if [ "${SKIP_APT:-0}" != 1 ]; then
       tmp="$(mktemp -d)"
       (cd "$tmp" && apt-get download -qq "$p" && dpkg-deb -x ./*.deb root)
       (cd "$tmp/root" && find . -type f -o -type l) | while read -r f; do
-        dst="/${f#./}"; [ -e "$dst" ] || { mkdir -p "$(dirname "$dst")"; cp -a "$tmp/root/$f" "$dst"; }
+        dst="${UNPACK_ROOT:-}/${f#./}"; [ -e "$dst" ] || { mkdir -p "$(dirname "$dst")"; cp -a "$tmp/root/$f" "$dst"; }
       done
       rm -rf "$tmp"
     done

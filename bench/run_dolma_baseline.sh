@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Time dolma 1.2.1 (tag, dedupe docs, dedupe paragraphs, mix) on /work/bench-data/corpus200.
 # Prereqs: bench/setup_dolma.sh and bench/make_corpora.sh have been run.
-# Usage: bench/run_dolma_baseline.sh [tag] [dedupe_docs] [dedupe_paragraphs] [mix] [mix_sharded]  (default: all, in order)
+# Usage: bench/run_dolma_baseline.sh [STEP...]  (default: all, in this order)
+#   tag dedupe_docs dedupe_paragraphs dedupe_docs_p1 dedupe_paragraphs_p1 mix mix_sharded
 # The machine has 2 cores; other jobs running at the same time distort wall times: the load average
 # before/after each step is logged to <step>.load so runs can be judged.
 # Outputs: /work/bench-data/dolma-out/corpus200/{attributes,mixed,bloom}; logs + /usr/bin/time -v reports in
@@ -32,7 +33,7 @@ run() {  # run <step> <dolma args...>
   grep -E "Elapsed|Maximum resident|User time|System time" "$LOGS/$step.time"; cat "$LOGS/$step.rss.json" "$LOGS/$step.load"
 }
 
-steps=("$@"); [ ${#steps[@]} -gt 0 ] || steps=(tag dedupe_docs dedupe_paragraphs mix mix_sharded)
+steps=("$@"); [ ${#steps[@]} -gt 0 ] || steps=(tag dedupe_docs dedupe_paragraphs dedupe_docs_p1 dedupe_paragraphs_p1 mix mix_sharded)
 for s in "${steps[@]}"; do
   case "$s" in
     tag)
@@ -44,6 +45,11 @@ for s in "${steps[@]}"; do
     dedupe_paragraphs)
       rm -rf "$OUT/attributes/dedupe_paragraphs" "$OUT/bloom/paragraphs.bin"
       run dedupe_paragraphs -c "$CFG/corpus200_dedupe_paragraphs.yaml" dedupe ;;
+    dedupe_docs_p1|dedupe_paragraphs_p1)   # single-process, deterministic reference outputs
+      k="${s#dedupe_}"; k="${k%_p1}"
+      if [ "$k" = docs ]; then a=dedupe_docs_text_p1; b=docs_text_p1; else a=dedupe_paragraphs_p1; b=paragraphs_p1; fi
+      rm -rf "$OUT/attributes/$a" "$OUT/bloom/$b.bin"
+      run "$s" -c "$CFG/corpus200_dedupe_${k}_p1.yaml" dedupe ;;
     mix)
       rm -rf "$OUT/mixed"
       run mix -c "$CFG/corpus200_mix.yaml" mix ;;

@@ -102,6 +102,10 @@ PLUGIN = textwrap.dedent(
     import os
     from dolma_tools import BaseTagger, DocResult, Span, add_tagger
 
+    if os.environ.get("PLUGIN_IMPORT_LOG"):
+        with open(os.environ["PLUGIN_IMPORT_LOG"], "a") as log:
+            log.write(f"{os.getpid()}\\n")
+
     @add_tagger("pid_tagger_test")
     class PidTagger(BaseTagger):
         """Records the worker process id (test plugin)."""
@@ -124,13 +128,17 @@ def test_plugin_from_file_path_loads_in_every_worker(corpus, cli, tmp_path):
     plugin.write_text(PLUGIN)
     proc = cli("list", "--tagger-modules", str(plugin))
     assert "pid_tagger_test" in proc.stdout and "Records the worker process id" in proc.stdout
-    cli("tag", "--documents", f"{corpus}/documents/*.gz", "--taggers", "pid_tagger_test", "--processes", "2",
-        "--tagger_modules", str(plugin))
-    pids = {r["attributes"]["pid_tagger_test__pid_tagger_test__pid"][0][2]
-            for n in os.listdir(corpus / "documents")
-            for r in read_rows(str(corpus / "attributes" / "pid_tagger_test" / n))}
-    assert len(pids) == 2, "both worker processes ran the plugin"
-    assert os.getpid() not in pids
+    log = tmp_path / "imports.log"
+    proc = cli("tag", "--documents", f"{corpus}/documents/*.gz", "--taggers", "pid_tagger_test", "--processes", "2",
+               "--tagger_modules", str(plugin), env={"PLUGIN_IMPORT_LOG": str(log)})
+    importers = [int(x) for x in log.read_text().split()]
+    # the main process imports it to validate the tagger name; each of the 2 workers imports it at start-up
+    assert len(importers) == len(set(importers)) == 3, importers
+    tagged_by = {int(r["attributes"]["pid_tagger_test__pid_tagger_test__pid"][0][2])
+                 for n in os.listdir(corpus / "documents")
+                 for r in read_rows(str(corpus / "attributes" / "pid_tagger_test" / n))}
+    assert tagged_by <= set(importers[1:]), "documents were tagged in worker processes that loaded the plugin"
+    assert "3 files processed" in proc.stderr
 
 
 def test_tagger_exception_names_tagger_and_document(corpus, cli, tmp_path):
