@@ -22,7 +22,7 @@ h3 { font-size: 15px; margin: 14px 0 6px 0; color: #334e68; }
 table { border-collapse: collapse; font-size: 12.5px; margin: 6px 0 10px 0; }
 th, td { padding: 3px 10px; border-bottom: 1px solid #e4e7eb; }
 th { background: #f0f4f8; text-align: left; }
-td:first-child { overflow-wrap: anywhere; max-width: 460px; }
+td:first-child { overflow-wrap: anywhere; min-width: 7em; max-width: 460px; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 .grid { display: flex; flex-wrap: wrap; gap: 12px; align-items: flex-start; }
 figure.plot { margin: 0; display: inline-block; }

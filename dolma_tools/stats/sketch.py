@@ -91,6 +91,16 @@ class DenseStore:
         return cls(offset=int(data.get("offset", 0)), counts=np.asarray(data.get("counts", []), dtype=np.int64))
 
 
+def _whole_counts(mass: np.ndarray, total: int) -> list[int]:
+    """Round fractional bin masses to whole counts with the given total (largest remainders first)."""
+    floors = np.floor(mass + 1e-9).astype(np.int64)
+    missing = int(total - floors.sum())
+    if missing > 0:
+        order = np.argsort(-(mass - floors), kind="stable")[:missing]
+        floors[order] += 1
+    return floors.tolist()
+
+
 class LogSketch:
     """Streaming, mergeable summary of a stream of numbers: exact count/min/max/sum, quantiles within
     relative error ``alpha`` and histograms derived from the buckets. See the module docstring."""
@@ -202,10 +212,36 @@ class LogSketch:
             out.append(buckets[min(pos, len(buckets) - 1)][0])
         return out
 
+    def _value_ranges(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(low, high, count) of every non-empty bucket as value ranges clamped to ``[min, max]``; exact
+        buckets (zero, a single integer) are points (``low == high``)."""
+        lows, highs, counts = [], [], []
+        for sign, store in ((-1.0, self.negative), (1.0, self.positive)):
+            rows = list(store.nonzero())
+            if sign < 0:
+                rows.reverse()
+            for i, c in rows:
+                a, b = self.bucket_bounds(i)
+                if self.integral and self._magnitude(i).is_integer():
+                    a = b = self._magnitude(i)
+                lo, hi = (-b, -a) if sign < 0 else (a, b)
+                lows.append(lo)
+                highs.append(hi)
+                counts.append(c)
+            if sign < 0 and self.zero:
+                lows.append(0.0)
+                highs.append(0.0)
+                counts.append(self.zero)
+        lo_arr = np.clip(np.array(lows, dtype=np.float64), self.min, self.max)
+        hi_arr = np.clip(np.array(highs, dtype=np.float64), self.min, self.max)
+        return lo_arr, hi_arr, np.array(counts, dtype=np.int64)
+
     def histogram(self, bins: int, log: bool = False) -> tuple[list[float], list[int]]:
         """``bins`` equal-width bins over ``[min, max]`` (``log``: equal width in log space, positive data
-        only). Each bucket's count goes to the bin of its representative value, so a value may land one bin
-        off only when it lies within relative distance ``alpha`` of a bin edge."""
+        only). Each bucket's count is spread uniformly over its value range, so a bin's count differs from the
+        exact one only by values within relative distance ``2 * alpha`` of its edges (and by rounding to whole
+        counts; the counts add up to ``count``). Spreading avoids the comb pattern that assigning whole log
+        buckets to linear bins produces."""
         if not self.count:
             return [], []
         lo, hi = self.min, self.max
@@ -213,16 +249,18 @@ class LogSketch:
             raise ValueError("a log histogram needs positive values")
         if hi == lo:
             return [lo, hi], [self.count]
-        if log:
-            edges = np.geomspace(lo, hi, bins + 1)
-        else:
-            edges = np.linspace(lo, hi, bins + 1)
-        buckets = self.buckets()
-        values = np.array([v for v, _ in buckets])
-        weights = np.array([n for _, n in buckets], dtype=np.int64)
-        positions = np.clip(np.searchsorted(edges, values, side="right") - 1, 0, bins - 1)
-        counts = np.bincount(positions, weights=weights, minlength=bins).astype(np.int64)
-        return edges.tolist(), counts.tolist()
+        edges = np.geomspace(lo, hi, bins + 1) if log else np.linspace(lo, hi, bins + 1)
+        lows, highs, counts = self._value_ranges()
+        mass = np.zeros(bins, dtype=np.float64)
+        for start in range(0, len(counts), 256):  # bounded memory: 256 buckets x (bins + 1) at a time
+            a, b, n = lows[start : start + 256, None], highs[start : start + 256, None], counts[start : start + 256]
+            width = b - a
+            point = width <= 0
+            below = np.where(point, (a < edges).astype(np.float64), np.clip((edges - a) / np.where(point, 1, width), 0, 1))
+            below[:, 0] = 0.0
+            below[:, -1] = 1.0
+            mass += (np.diff(below, axis=1) * n[:, None]).sum(axis=0)
+        return edges.tolist(), _whole_counts(mass, self.count)
 
     # -- serialisation ------------------------------------------------------------------------------
     def to_json(self) -> dict[str, Any]:

@@ -173,3 +173,24 @@ def test_quickstart_pipeline_writes_the_report(tmp_path, cli):
     assert len(keys) == 5
     n = len(plots)
     assert browser.probe(html, tmp_path) == {"plots": n, "decoded": n, "svg": 0}
+
+
+def test_what_if_numbers_render_as_their_own_section(run):
+    """The what-if for filters (computed by the mixer's engine once it lands) plugs in as per-rule drop counts."""
+    from dolma_tools.stats.corpus import SummaryOptions
+    from dolma_tools.stats.plan import INPUT, ReportPlan, Step
+    from dolma_tools.stats.report import RunSettings, build_report, render_report
+    from dolma_tools.stats.sections import RuleDrop, WhatIf
+
+    root, _, _ = run
+    docs = sorted(str(p) for p in (root / "documents").iterdir())
+    plan = ReportPlan(documents=docs, steps=[Step("input", INPUT, docs)])
+    data = build_report(plan, SummaryOptions(), RunSettings())
+    data.what_if = [WhatIf("stream filtered", total_docs=10, total_tokens=25,
+                           rules=[RuleDrop("length < 6", 3, 1), RuleDrop("duplicate document", 2, 4)],
+                           combined_docs=4, combined_tokens=4)]
+    page = render_report(data)
+    section = _section(page, "what-if")
+    assert _row(section, "length &lt; 6") == ["3", "30.00%", "1", "4.00%"]
+    assert _row(section, "all rules together") == ["4", "40.00%", "4", "16.00%"]
+    assert "whatif:stream filtered" in browser.embedded_plots(page)
