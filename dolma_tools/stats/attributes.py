@@ -11,8 +11,9 @@ exact whenever any document-level key is present.
 from __future__ import annotations
 
 import re
+from operator import itemgetter
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 from .sketch import DEFAULT_ALPHA, LogSketch
 
@@ -21,6 +22,8 @@ FLUSH_EVERY = 8192
 
 #: Quantiles reported for every key.
 QUANTILES = (0.01, 0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95, 0.99)
+
+_END = itemgetter(1)
 
 DOCUMENT = "document"
 SPAN = "span"
@@ -147,12 +150,6 @@ class AttributeStats:
         self._filter = re.compile(self.name_regex) if self.name_regex else None
 
 
-def text_length_of(attribute_rows: Iterable[dict[str, list]]) -> int:
+def text_length_of(attributes: dict[str, list]) -> int:
     """The text length implied by spans when the document is not read: the largest span end."""
-    longest = 0
-    for attributes in attribute_rows:
-        for spans in attributes.values():
-            for span in spans or ():
-                if span[1] > longest:
-                    longest = span[1]
-    return longest
+    return max((max(map(_END, spans)) for spans in attributes.values() if spans), default=0)

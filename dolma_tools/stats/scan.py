@@ -152,6 +152,7 @@ def _aligned_rows(unit: ScanUnit, policy: OnError, stats: ReadStats) -> Iterator
 
 
 def _joined_attributes(rows: list[dict], path: str, line: int) -> dict[str, list]:
+    """The attributes of one document from all its attribute rows (later files win on equal keys)."""
     joined: dict[str, list] = {}
     for row in rows:
         attrs = row.get("attributes")
@@ -172,7 +173,7 @@ def scan_unit(job: Job, reporter: Reporter) -> JobResult:
     result = ScanResult.empty(options, p.get("alpha", DEFAULT_ALPHA), p.get("name_regex"),
                               has_text=unit.document is not None)
     stats = ReadStats()
-    batch: list[tuple[int, dict | None, dict[str, list]]] = []
+    batch: list[tuple[int, dict | None, dict[str, list], Any]] = []
 
     def flush() -> None:
         _observe_batch(result, batch, options, unit.key)
@@ -180,7 +181,8 @@ def scan_unit(job: Job, reporter: Reporter) -> JobResult:
         batch.clear()
 
     for line, doc, attribute_rows in _aligned_rows(unit, policy, stats):
-        batch.append((line, doc, _joined_attributes(attribute_rows, unit.key, line)))
+        source = attribute_rows[0].get("source") if attribute_rows else None  # attribute rows carry it too
+        batch.append((line, doc, _joined_attributes(attribute_rows, unit.key, line), source))
         if len(batch) >= BATCH:
             flush()
     flush()
@@ -195,24 +197,23 @@ def scan_unit(job: Job, reporter: Reporter) -> JobResult:
 def _observe_batch(result: ScanResult, batch: list, options: SummaryOptions, path: str) -> None:
     if not batch:
         return
-    texts = [doc["text"] for _, doc, _ in batch] if result.corpus.has_text else None
+    texts = [doc["text"] for _, doc, _, _ in batch] if result.corpus.has_text else None
     tokens = count_tokens(texts, options.tokenizer) if texts is not None else [0] * len(batch)
-    for i, (line, doc, attributes) in enumerate(batch):
-        if doc is not None:
-            text = doc["text"]
-            length = len(text)
-            ws = whitespace_tokens(text) if options.tokenizer else tokens[i]
-            metadata = doc.get("metadata")
-            url = metadata.get("url") if isinstance(metadata, dict) else None
-            source = doc.get("source") or ""
-        else:
-            length = text_length_of([attributes])
-            ws = 0
-            url = None
-            source = ""
+    for i, (line, doc, attributes, source) in enumerate(batch):
         try:
+            if doc is not None:
+                text = doc["text"]
+                length = len(text)
+                ws = whitespace_tokens(text) if options.tokenizer else tokens[i]
+                metadata = doc.get("metadata")
+                url = metadata.get("url") if isinstance(metadata, dict) else None
+                source = doc.get("source")
+            else:
+                length = text_length_of(attributes)
+                ws = 0
+                url = None
             result.attributes.observe_row(attributes, length)
-            result.corpus.observe(source, url, length, ws, tokens[i], attributes)
+            result.corpus.observe(str(source or ""), url, length, ws, tokens[i], attributes)
         except (TypeError, IndexError, ValueError) as exc:
             raise InputError(path, line, f"malformed attribute spans (expected [start, end, score]): {exc}") from None
 

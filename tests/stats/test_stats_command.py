@@ -88,6 +88,8 @@ def test_levels_are_inferred_without_documents(made, cli):
     assert levels["bff_duplicate_docs"] == "document"
     assert levels["bff_duplicate_paragraph_spans"] == "span"
     assert data["corpus"]["documents"] == 10 and data["corpus"]["characters"] is None
+    # attribute rows carry the source too
+    assert {k: v["docs"] for k, v in data["corpus"]["by_source"]["items"].items()} == C.BY_SOURCE_DOCS
     assert data["corpus"]["duplicates"]["documents"] == C.DUPLICATE_DOCS
 
 
