@@ -14,7 +14,7 @@ from .stats import SummaryKeys
 @dataclass(kw_only=True)
 class ReportConfig(RunOptions, SummaryKeys):
     pipeline: str | None = option(None, "A pipeline config (YAML/JSON): report on its stages' outputs")
-    html: str | None = option(None, "Where to write the page (default: <pipeline output>/report.html, else report.html)")
+    html: str | None = option(None, "Where to write the page (default: <pipeline output>/report.html or report.html)")
     title: str | None = option(None, "Page title")
     documents: list[str] = option([], "Document files or globs (in addition to the pipeline's)")
     attributes: list[str] = option([], "Attribute files or globs (in addition to the pipeline's)")

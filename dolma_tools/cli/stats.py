@@ -14,7 +14,7 @@ from .registry import Command, register
 class SummaryKeys:
     """What the corpus summary counts (shared by ``stats`` and ``report``)."""
 
-    tokenizer: str | None = option(None, "Hugging Face tokenizer.json: count tokens with it (default: whitespace tokens)")
+    tokenizer: str | None = option(None, "Hugging Face tokenizer.json for token counts (default: whitespace tokens)")
     duplicate_attributes: list[str] = option(
         [], "Dedupe attribute names (default: every attribute named without '__' that contains 'dup')")
     language_taggers: str = option(r"lang|cld2|cld3|lingua",

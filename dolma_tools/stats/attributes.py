@@ -11,8 +11,8 @@ exact whenever any document-level key is present.
 from __future__ import annotations
 
 import re
-from operator import itemgetter
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from .sketch import DEFAULT_ALPHA, LogSketch

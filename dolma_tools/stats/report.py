@@ -24,8 +24,15 @@ from .corpus import SummaryOptions
 from .export import result_to_json, write_json
 from .plan import DEDUPE, INPUT, OUTPUT, ReportPlan, plan_from_stages
 from .scan import ScanResult, plan_units, run_scan
-from .sections import (FunnelRow, WhatIf, attributes_section, corpus_section, funnel_section, manifest_section,
-                       what_if_section)
+from .sections import (
+    FunnelRow,
+    WhatIf,
+    attributes_section,
+    corpus_section,
+    funnel_section,
+    manifest_section,
+    what_if_section,
+)
 from .tokens import token_unit
 
 REPORT_NAME = "report.html"

@@ -9,7 +9,16 @@ from . import html as h
 from . import plots
 from .attributes import KeyStats
 from .corpus import CorpusSummary
-from .text import SHOWN_QUANTILES, fmt_share
+from .tables import (
+    attribute_rows,
+    counter_rows,
+    counter_title,
+    duplicate_rows,
+    fmt_share,
+    language_rows,
+    share,
+    totals_rows,
+)
 from .thresholds import Threshold
 from .tokens import token_unit
 
@@ -56,8 +65,8 @@ def funnel_section(rows: Sequence[FunnelRow], unit: str) -> Section:
     plot = plots.paired_bars([r.label for r in rows], [r.docs for r in rows], [r.tokens for r in rows], unit)
     table = h.table(
         ["stage", "documents", "% of input", unit, "% of input", "note"],
-        [[r.label, r.docs, fmt_share(r.docs / first.docs if first.docs else None), r.tokens,
-          fmt_share(r.tokens / first.tokens if first.tokens else None), r.note] for r in rows],
+        [[r.label, r.docs, share(r.docs, first.docs), r.tokens,
+          share(r.tokens, first.tokens), r.note] for r in rows],
     )
     body = h.figure(plot, "funnel", "Documents and tokens remaining after each stage") + table
     return "funnel", "Funnel", body
@@ -65,40 +74,21 @@ def funnel_section(rows: Sequence[FunnelRow], unit: str) -> Section:
 
 def corpus_section(c: CorpusSummary) -> Section:
     unit = token_unit(c.options.tokenizer)
-    parts = []
-    totals = [["documents", c.docs]]
-    if c.has_text:
-        totals += [["characters", c.chars], ["whitespace tokens", c.ws_tokens]]
-        if c.options.tokenizer:
-            totals.append([unit, c.tokens])
-    if c.duplicate_fraction is not None:
-        totals.append(["duplicate documents", f"{c.duplicate_docs:,} ({fmt_share(c.duplicate_fraction)})"])
-    parts.append(h.table(["corpus", "count"], totals))
+    parts = [h.table(*totals_rows(c))]
     if c.has_text and c.docs:
         for what, counter in (("source", c.by_source), ("domain", c.by_domain)):
-            top = counter.top(TOP)
-            approx = "" if counter.exact else f"; approximate: counts may be low by up to {counter.error:,}"
-            plot = plots.paired_bars([k for k, _ in top], [v["docs"] for _, v in top], [v["tokens"] for _, v in top],
-                                     unit, share_of="total")
-            table = h.table([what, "documents", "share", "characters", unit, "share"],
-                            [[k, v["docs"], fmt_share(v["docs"] / c.docs), v["chars"], v["tokens"],
-                              fmt_share(v["tokens"] / c.tokens if c.tokens else None)] for k, v in top])
-            parts.append(f"<h3>By {what} (top {len(top)} of {len(counter.counts):,}{approx})</h3>")
-            parts.append(h.figure(plot, f"by_{what}") + table)
+            headers, rows = counter_rows(c, what, counter, TOP)
+            plot = plots.paired_bars([r[0] for r in rows], [r[1] for r in rows], [r[4] for r in rows], unit,
+                                     share_of="total")
+            parts.append(f"<h3>{h.esc(counter_title(what, counter, len(rows)))}</h3>")
+            parts.append(h.figure(plot, f"by_{what}") + h.table(headers, rows))
     if c.duplicate_keys:
-        rows = [[k, v.docs, fmt_share(v.docs / c.docs if c.docs else None), v.docs_with_spans, v.chars]
-                for k, v in sorted(c.duplicate_keys.items())]
-        rows.append(["any", c.duplicate_docs, fmt_share(c.duplicate_fraction), None, c.duplicate_chars])
-        parts.append("<h3>Duplicates</h3>")
-        parts.append(h.table(["attribute", "duplicate documents", "share", "documents with duplicate spans",
-                              "characters in duplicate spans"], rows))
+        parts.append("<h3>Duplicates</h3>" + h.table(*duplicate_rows(c)))
     for tagger, counter in sorted(c.languages.items()):
-        langs = counter.most_common(TOP)
-        total = sum(counter.values()) or 1
-        plot = plots.bar_plot([k for k, _ in langs], [n for _, n in langs], f"languages ({tagger})", "documents")
-        table = h.table(["language", "documents", "share"], [[k, n, fmt_share(n / total)] for k, n in langs])
+        headers, rows = language_rows(counter, TOP)
+        plot = plots.bar_plot([r[0] for r in rows], [r[1] for r in rows], f"languages ({tagger})", "documents")
         parts.append(f"<h3>Languages ({h.esc(tagger)})</h3>")
-        parts.append(f'<div class="grid">{h.figure(plot, f"languages_{tagger}")}{table}</div>')
+        parts.append(f'<div class="grid">{h.figure(plot, f"languages_{tagger}")}{h.table(headers, rows)}</div>')
     return "corpus", "Corpus", "".join(parts)
 
 
@@ -111,15 +101,7 @@ def _histogram_order(keys: dict[str, KeyStats], thresholds: Sequence[Threshold])
 def attributes_section(keys: dict[str, KeyStats], thresholds: Sequence[Threshold], alpha: float) -> Section:
     if not keys:
         return "attributes", "Attributes", h.note("No attribute files were found.")
-    rows = []
-    for name in sorted(keys):
-        s = keys[name]
-        sk = s.score
-        quantiles = sk.quantiles(SHOWN_QUANTILES)
-        rows.append([name, s.level, s.rows, s.spans, sk.min if sk.count else None, *quantiles,
-                     sk.max if sk.count else None, sk.mean])
-    table = h.table(["attribute", "level", "rows", "spans", "min", *(f"p{q * 100:g}" for q in SHOWN_QUANTILES),
-                     "max", "mean"], rows, numeric_from=2)
+    table = h.table(*attribute_rows(keys), numeric_from=2)
     missing = sorted({t.key for t in thresholds} - set(keys))
     order = _histogram_order(keys, thresholds)
     figures = []
@@ -178,11 +160,11 @@ def what_if_section(results: Sequence[WhatIf]) -> Section:
     """Per rule: documents and tokens it would drop alone; and all rules together."""
     parts = []
     for w in results:
-        rows = [[r.rule, r.docs, fmt_share(r.docs / w.total_docs if w.total_docs else None), r.tokens,
-                 fmt_share(r.tokens / w.total_tokens if w.total_tokens else None)] for r in w.rules]
+        rows = [[r.rule, r.docs, share(r.docs, w.total_docs), r.tokens,
+                 share(r.tokens, w.total_tokens)] for r in w.rules]
         rows.append(["all rules together", w.combined_docs,
-                     fmt_share(w.combined_docs / w.total_docs if w.total_docs else None), w.combined_tokens,
-                     fmt_share(w.combined_tokens / w.total_tokens if w.total_tokens else None)])
+                     share(w.combined_docs, w.total_docs), w.combined_tokens,
+                     share(w.combined_tokens, w.total_tokens)])
         plot = plots.drops_plot([r.rule for r in w.rules], [r.docs for r in w.rules], w.total_docs, "documents")
         parts.append(f"<h3>{h.esc(w.label)}</h3>")
         parts.append(h.figure(plot, f"whatif:{w.label}"))

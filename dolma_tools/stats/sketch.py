@@ -256,7 +256,8 @@ class LogSketch:
             a, b, n = lows[start : start + 256, None], highs[start : start + 256, None], counts[start : start + 256]
             width = b - a
             point = width <= 0
-            below = np.where(point, (a < edges).astype(np.float64), np.clip((edges - a) / np.where(point, 1, width), 0, 1))
+            spread = np.clip((edges - a) / np.where(point, 1, width), 0, 1)
+            below = np.where(point, (a < edges).astype(np.float64), spread)
             below[:, 0] = 0.0
             below[:, -1] = 1.0
             mass += (np.diff(below, axis=1) * n[:, None]).sum(axis=0)

@@ -8,9 +8,8 @@ from typing import Any, Sequence
 from .attributes import KeyStats
 from .scan import ScanResult
 from .sketch import LogSketch
-from .tokens import token_unit
+from .tables import attribute_rows, counter_rows, counter_title, duplicate_rows, fmt_share, language_rows, totals_rows
 
-SHOWN_QUANTILES = (0.01, 0.25, 0.5, 0.75, 0.99)
 BAR_WIDTH = 30
 
 
@@ -25,10 +24,6 @@ def fmt_number(x: Any) -> str:
     if abs(x) >= 1000:
         return f"{x:,.0f}"
     return f"{x:.4g}"
-
-
-def fmt_share(x: float | None) -> str:
-    return "-" if x is None else f"{100 * x:.2f}%"
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], title: str | None = None) -> str:
@@ -47,16 +42,7 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]], title: str | No
 
 
 def attributes_table(keys: dict[str, KeyStats]) -> str:
-    headers = ["attribute", "level", "rows", "spans", "min", *(f"p{q * 100:g}" for q in SHOWN_QUANTILES), "max",
-               "mean"]
-    rows = []
-    for name in sorted(keys):
-        s = keys[name]
-        sk = s.score
-        shown = [float(round(q)) if sk.integral else q for q in sk.quantiles(SHOWN_QUANTILES)]
-        rows.append([name, s.level, s.rows, s.spans, sk.min if sk.count else None, *shown,
-                     sk.max if sk.count else None, sk.mean])
-    return table(headers, rows, title="Attribute scores")
+    return table(*attribute_rows(keys), title="Attribute scores")
 
 
 def histogram_text(name: str, sketch: LogSketch, bins: int = 10) -> str:
@@ -74,31 +60,15 @@ def histogram_text(name: str, sketch: LogSketch, bins: int = 10) -> str:
 
 def corpus_text(result: ScanResult, top: int = 15) -> str:
     c = result.corpus
-    unit = token_unit(c.options.tokenizer)
-    parts = []
-    totals = [["documents", c.docs]]
+    parts = [table(*totals_rows(c), title="Corpus")]
     if c.has_text:
-        totals += [["characters", c.chars], ["whitespace tokens", c.ws_tokens]]
-        if c.options.tokenizer:
-            totals.append([unit, c.tokens])
-    parts.append(table(["corpus", "count"], totals, title="Corpus"))
-    if c.has_text:
-        for title, counter in (("By source", c.by_source), ("By domain", c.by_domain)):
-            rows = [[k, v["docs"], fmt_share(v["docs"] / c.docs if c.docs else None), v["chars"], v["tokens"]]
-                    for k, v in counter.top(top)]
-            note = "" if counter.exact else f" (approximate: counts may be low by up to {counter.error:,})"
-            parts.append(table([title.split()[-1], "documents", "share", "characters", unit], rows,
-                               title=f"{title} (top {top} of {len(counter.counts):,}){note}"))
+        for what, counter in (("source", c.by_source), ("domain", c.by_domain)):
+            headers, rows = counter_rows(c, what, counter, top)
+            parts.append(table(headers, rows, title=counter_title(what, counter, len(rows))))
     if c.duplicate_keys:
-        rows = [[k, v.docs, fmt_share(v.docs / c.docs if c.docs else None), v.docs_with_spans, v.chars]
-                for k, v in sorted(c.duplicate_keys.items())]
-        rows.append(["(any)", c.duplicate_docs, fmt_share(c.duplicate_fraction), "", c.duplicate_chars])
-        parts.append(table(["attribute", "duplicate docs", "share", "docs with spans", "chars in spans"], rows,
-                           title="Duplicates"))
+        parts.append(table(*duplicate_rows(c), title="Duplicates"))
     for tagger, counter in sorted(c.languages.items()):
-        total = sum(counter.values()) or 1
-        rows = [[lang, n, fmt_share(n / total)] for lang, n in counter.most_common(top)]
-        parts.append(table(["language", "documents", "share"], rows, title=f"Languages ({tagger})"))
+        parts.append(table(*language_rows(counter, top), title=f"Languages ({tagger})"))
     return "\n\n".join(parts)
 
 

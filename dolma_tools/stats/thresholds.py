@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_REF = r"(?:@|\.attributes)(?:\.(?P<{n}a>[A-Za-z0-9_]+)|\[\s*['\"](?P<{n}b>[^'\"]+)['\"]\s*\])\s*\[\s*0\s*\]\s*\[\s*2\s*\]"
+_REF = (r"(?:@|\.attributes)(?:\.(?P<{n}a>[A-Za-z0-9_]+)|\[\s*['\"](?P<{n}b>[^'\"]+)['\"]\s*\])"
+        r"\s*\[\s*0\s*\]\s*\[\s*2\s*\]")
 _NUM = r"(?P<num>[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)"
 _OP = r"(?P<op><=|>=|==|!=|<|>)"
 _REF_FIRST = re.compile(_REF.format(n="k") + r"\s*" + _OP + r"\s*" + _NUM)

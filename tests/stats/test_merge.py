@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from dolma_tools.io.jsonl import write_jsonl
+from dolma_tools.stats.attributes import QUANTILES
 from dolma_tools.stats.corpus import SummaryOptions
 from dolma_tools.stats.export import quantile_name, result_to_json
-from dolma_tools.stats.attributes import QUANTILES
 from dolma_tools.stats.scan import plan_units, run_scan
 
 N = 3000

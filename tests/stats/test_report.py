@@ -44,7 +44,8 @@ def _pipeline_config(root) -> str:
                   filter:
                     exclude:
                       - "$.attributes[?(@.{LENGTH}[0][2] < 6)]"
-                      - "$@.attributes[?(@.bff_duplicate_docs && @.bff_duplicate_docs[0] && @.bff_duplicate_docs[0][2] >= 1.0)]"
+                      - "$@.attributes[?(@.bff_duplicate_docs && @.bff_duplicate_docs[0]
+                         && @.bff_duplicate_docs[0][2] >= 1.0)]"
                   output: {{path: {root}/mix/filtered}}
           - mix:
               requested_tokens: 30
