@@ -123,6 +123,30 @@ def _outputs(folder: str, plan: ReportPlan, label: str) -> list[str]:
     return files
 
 
+def read_manifest(path: str) -> dict[str, Any]:
+    """A mix manifest as plain data ({} when it is not a JSON object)."""
+    import orjson
+
+    from ..io.compression import Compression
+    from ..io.streams import open_read
+
+    with open_read(path, Compression.NONE) as f:
+        data = orjson.loads(f.read())
+    return data if isinstance(data, dict) else {}
+
+
+def _listed_outputs(manifest_path: str, section: str, name: str | None) -> list[str] | None:
+    """Output files a manifest lists (for one stream, or for every entry), or None if it lists none."""
+    try:
+        entries = read_manifest(manifest_path).get(section) or {}
+    except (OSError, ValueError):
+        return None
+    chosen = [entries.get(name)] if name is not None else list(entries.values())
+    paths = [o["path"] for e in chosen if isinstance(e, dict) for o in e.get("outputs") or []
+             if isinstance(o, dict) and isinstance(o.get("path"), str)]
+    return paths or None
+
+
 def _mix(cfg: Any, plan: ReportPlan) -> None:
     if getattr(cfg, "tokenizer", None):
         plan.tokenizer = plan.tokenizer or cfg.tokenizer
@@ -130,9 +154,10 @@ def _mix(cfg: Any, plan: ReportPlan) -> None:
         plan.add_documents(_files(list(stream.documents), plan, f"mix.streams[{i}].documents"))
         plan.thresholds.extend(_filter_thresholds(stream.filter, f"stream {stream.name}"))
         label = f"mix: {stream.name}"
-        files = [f for f in _outputs(stream.output.path, plan, label) if _output_of_stream(f, stream.name)]
-        plan.steps.append(Step(label, OUTPUT, files))
         manifest = join(stream.output.path, "manifest.json")
+        listed = _listed_outputs(manifest, "streams", stream.name) if exists(manifest) else None
+        files = listed or [f for f in _outputs(stream.output.path, plan, label) if _output_of_stream(f, stream.name)]
+        plan.steps.append(Step(label, OUTPUT, files))
         if exists(manifest):
             plan.manifests.append(MixManifest(label, manifest))
     sources = getattr(cfg, "sources", None) or []
@@ -143,8 +168,9 @@ def _mix(cfg: Any, plan: ReportPlan) -> None:
             plan.thresholds.extend(_filter_thresholds(source.filter, f"source {source.source_name}"))
         folder = cfg.output.path if cfg.output else None
         if folder:
-            plan.steps.append(Step("mix: sources", OUTPUT, _outputs(folder, plan, "mix")))
             manifest = join(folder, "manifest.json")
+            listed = _listed_outputs(manifest, "sources", None) if exists(manifest) else None
+            plan.steps.append(Step("mix: sources", OUTPUT, listed or _outputs(folder, plan, "mix")))
             if exists(manifest):
                 plan.manifests.append(MixManifest("mix", manifest, targets))
             else:
@@ -166,7 +192,14 @@ def _targets(sources: list[Any], requested_tokens: int | None) -> dict[str, floa
     return {name: n / total for name, n in budgets.items()} if total else {}
 
 
-STAGE_READERS = {"sample": _sample, "tag": _tag, "dedupe": _dedupe, "mix": _mix}
+def _stats(cfg: Any, plan: ReportPlan) -> None:
+    plan.add_documents(_files(list(cfg.documents), plan, "stats.documents"))
+    plan.add_attributes(_files(list(cfg.attributes), plan, "stats.attributes"))
+    plan.tokenizer = plan.tokenizer or cfg.tokenizer
+    plan.duplicate_attributes.extend(n for n in cfg.duplicate_attributes if n not in plan.duplicate_attributes)
+
+
+STAGE_READERS = {"sample": _sample, "tag": _tag, "dedupe": _dedupe, "mix": _mix, "stats": _stats}
 
 
 def plan_from_stages(stages: list[tuple[str, Any]], title: str = "dolma-tools pipeline report") -> ReportPlan:
@@ -179,6 +212,6 @@ def plan_from_stages(stages: list[tuple[str, Any]], title: str = "dolma-tools pi
             reader(cfg, plan)
         except (ConfigError, ValueError, AttributeError) as exc:
             plan.notes.append(f"{name}: left out of the report ({exc})")
-    if plan.steps and plan.steps[0].kind != INPUT:
+    if plan.documents and (not plan.steps or plan.steps[0].kind != INPUT):
         plan.steps.insert(0, Step("input", INPUT, list(plan.documents)))
     return plan

@@ -18,11 +18,10 @@ from ..errors import DolmaToolsError
 from ..io.atomic import atomic_write
 from ..io.compression import Compression
 from ..io.paths import join
-from ..io.streams import open_read
 from . import html as h
 from .corpus import SummaryOptions
 from .export import result_to_json, write_json
-from .plan import DEDUPE, INPUT, OUTPUT, ReportPlan, plan_from_stages
+from .plan import DEDUPE, INPUT, OUTPUT, ReportPlan, plan_from_stages, read_manifest
 from .scan import ScanResult, plan_units, run_scan
 from .sections import (
     FunnelRow,
@@ -96,12 +95,6 @@ def funnel(plan: ReportPlan, corpus: ScanResult, options: SummaryOptions, run: R
             else:
                 rows.append(FunnelRow(step.label, prev.docs, prev.tokens, step.note))
     return rows
-
-
-def read_manifest(path: str) -> dict[str, Any]:
-    with open_read(path, Compression.NONE) as f:
-        data = orjson.loads(f.read())
-    return data if isinstance(data, dict) else {}
 
 
 def build_report(plan: ReportPlan, options: SummaryOptions, run: RunSettings, config: Any = None) -> ReportData:
