@@ -159,3 +159,19 @@ def test_malformed_spans_are_reported_with_line(made, cli):
 def test_stats_needs_some_input(cli):
     proc = cli("stats", check=False)
     assert proc.returncode == 2 and "--attributes" in proc.stderr
+
+
+def test_documents_and_attributes_on_s3(made, cli, s3_bucket):
+    """Same numbers when the shards live in an S3 bucket (a real S3 server on 127.0.0.1)."""
+    from dolma_tools.io import s3
+
+    for path in sorted(p for p in made.rglob("*") if p.is_file() and p.suffix in (".gz", ".jsonl")):
+        s3.client().put_object(Bucket=s3_bucket, Key=str(path.relative_to(made)), Body=path.read_bytes())
+    out = made / "s3-stats.json"
+    cli("stats", "--documents", f"s3://{s3_bucket}/documents/*", "--attributes", f"s3://{s3_bucket}/attributes/*/*",
+        "--json", str(out), "--processes", "2")
+    data = json.loads(out.read_text())
+    assert data["corpus"]["documents"] == C.DOCUMENTS and data["corpus"]["characters"] == C.CHARACTERS
+    assert data["corpus"]["duplicates"]["documents"] == C.DUPLICATE_DOCS
+    assert data["attributes"][C.PARAGRAPH_KEY]["level"] == "span"
+    assert data["files"] == 2  # each document file is read together with its attribute files
