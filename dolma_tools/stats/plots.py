@@ -36,7 +36,7 @@ def _compact(x: float, _pos: object = None) -> str:
 
 def to_data_uri(fig: Figure) -> str:
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=DPI, bbox_inches="tight", facecolor="white")
+    fig.savefig(buf, format="png", dpi=DPI, facecolor="white")  # the constrained layout already fits
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
 
 
