@@ -10,10 +10,10 @@ import textwrap
 import pytest
 
 from dolma_tools.io.jsonl import write_jsonl
+from tests.conftest import REPO, run_cli
 
 from . import browser
 from . import corpus as C
-from .conftest_paths import REPO
 
 LENGTH = "char_length_v1__char_length_v1__length"
 KEPT = ["a1", "a2", "a4", "b1", "b2", "b3"]  # not shorter than 6 characters, not a duplicate document
@@ -74,8 +74,6 @@ def _write_mix_outputs(root) -> None:
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
-    from tests.conftest import run_cli
-
     root = tmp_path_factory.mktemp("report")
     C.write_corpus(root)
     run_cli("tag", "--documents", f"{root}/documents/*", "--taggers", "char_length_v1", "--processes", "1")
