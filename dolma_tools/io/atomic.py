@@ -28,7 +28,7 @@ def remove_stale_temporaries(path: str) -> int:
     """Delete temporaries left for ``path`` by killed runs; returns how many were removed."""
     if is_s3(path):
         return _abort_stale_uploads(path)
-    folder = parent(path)
+    folder = parent(path) or "."
     if not os.path.isdir(folder):
         return 0
     prefix = f".{basename(path)}."

@@ -32,7 +32,9 @@ def join(base: str, *parts: str) -> str:
 
 
 def parent(path: str) -> str:
-    return path.rstrip("/").rsplit("/", 1)[0]
+    """The folder of ``path``; "" for a bare file name (the current directory)."""
+    stripped = path.rstrip("/")
+    return stripped.rsplit("/", 1)[0] if "/" in stripped else ""
 
 
 def basename(path: str) -> str:

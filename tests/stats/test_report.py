@@ -1,0 +1,195 @@
+"""``dolma-tools report`` and the pipeline's report.html: the numbers, every plot, and rendering in Chromium."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import textwrap
+
+import pytest
+
+from dolma_tools.io.jsonl import write_jsonl
+from tests.conftest import REPO, run_cli
+
+from . import browser
+from . import corpus as C
+
+LENGTH = "char_length_v1__char_length_v1__length"
+KEPT = ["a1", "a2", "a4", "b1", "b2", "b3"]  # not shorter than 6 characters, not a duplicate document
+KEPT_TOKENS = 3 + 3 + 4 + 3 + 4 + 3
+SOURCES_OUT = ["a1", "a2", "b4"]  # what the hand-written source mixture "selected"
+
+
+def _pipeline_config(root) -> str:
+    docs = f"{root}/documents/*"
+    return textwrap.dedent(f"""
+        output: {root}/out
+        stages:
+          - tag:
+              documents: ["{docs}"]
+              taggers: [char_length_v1]
+          - dedupe:
+              documents: ["{docs}"]
+              dedupe:
+                name: dedup
+                documents: {{attribute_name: bff_duplicate_docs, key: $.text}}
+                paragraphs: {{attribute_name: bff_duplicate_paragraph_spans}}
+              bloom_filter: {{file: {root}/bloom.bin, estimated_doc_count: 100, desired_false_positive_rate: 0.001}}
+          - mix:
+              streams:
+                - name: filtered
+                  documents: ["{docs}"]
+                  attributes: [char_length_v1, dedup]
+                  filter:
+                    exclude:
+                      - "$.attributes[?(@.{LENGTH}[0][2] < 6)]"
+                      - "$@.attributes[?(@.bff_duplicate_docs && @.bff_duplicate_docs[0]
+                         && @.bff_duplicate_docs[0][2] >= 1.0)]"
+                  output: {{path: {root}/mix/filtered}}
+          - mix:
+              requested_tokens: 30
+              sources:
+                - {{source_name: web, documents: ["{docs}"], target_ratio: 0.7}}
+                - {{source_name: books, documents: ["{docs}"], target_ratio: 0.3}}
+              output: {{path: {root}/mix/sources}}
+        """)
+
+
+def _write_mix_outputs(root) -> None:
+    """What the mixer would have written (the mixer is built elsewhere; its manifest contract is fixed)."""
+    by_id = {i: {"id": i, "text": t, "source": s} for i, t, s, _ in C.DOCS_A + C.DOCS_B}
+    write_jsonl(str(root / "mix/filtered/filtered-0000.jsonl.gz"), [by_id[i] for i in KEPT])
+    (root / "mix/filtered/manifest.json").write_text(json.dumps({
+        "kind": "streams", "config_sha256": "ab" * 32,
+        "streams": {"filtered": {"documents_in": 10, "documents_out": 6, "filtered": 4,
+                                 "outputs": [{"path": str(root / "mix/filtered/filtered-0000.jsonl.gz")}]}}}))
+    write_jsonl(str(root / "mix/sources/web-0000.jsonl.gz"), [by_id[i] for i in SOURCES_OUT])
+    (root / "mix/sources/manifest.json").write_text(json.dumps({
+        "seed": 42, "config_sha256": "cd" * 32,
+        "sources": {"web": {"selected_docs": 2, "selected_tokens": 20, "available_tokens": 20, "repetition": 1.0},
+                    # a manifest may lack fields: the report tolerates it
+                    "books": {"selected_docs": 1, "selected_tokens": 10}}}))
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    root = tmp_path_factory.mktemp("report")
+    C.write_corpus(root)
+    run_cli("tag", "--documents", f"{root}/documents/*", "--taggers", "char_length_v1", "--processes", "1")
+    _write_mix_outputs(root)
+    config = root / "pipeline.yaml"
+    config.write_text(_pipeline_config(root))
+    proc = run_cli("report", "--pipeline", str(config), "--attributes", f"{root}/attributes/lang/*",
+                   "--processes", "2")
+    page = (root / "out" / "report.html").read_text(encoding="utf-8")
+    return root, page, proc
+
+
+def _section(page: str, anchor: str) -> str:
+    m = re.search(r'<section id="' + anchor + r'">(.*?)</section>', page, re.S)
+    assert m, f"no section {anchor}"
+    return m.group(1)
+
+
+def _row(page: str, first: str) -> list[str]:
+    m = re.search(r"<tr><td>" + re.escape(first) + r"</td>(.*?)</tr>", page)
+    assert m, f"no table row {first!r}"
+    return [re.sub(r"<[^>]+>", "", c) for c in re.findall(r"<td[^>]*>(.*?)</td>", m.group(1))]
+
+
+def test_funnel_follows_documents_and_tokens_through_the_stages(run):
+    _, page, _ = run
+    assert _row(page, "input")[:4] == ["10", "100.00%", str(C.WS_TOKENS), "100.00%"]
+    assert _row(page, "tag")[:3] == ["10", "100.00%", str(C.WS_TOKENS)]
+    # dedupe: a6 (3 tokens) and b4 (1 token) are wholly duplicated
+    assert _row(page, "dedupe")[:3] == ["8", "80.00%", str(C.WS_TOKENS - 4)]
+    assert _row(page, "mix: filtered")[:3] == ["6", "60.00%", str(KEPT_TOKENS)]
+    assert _row(page, "mix: sources")[:3] == ["3", "30.00%", str(3 + 3 + 1)]
+
+
+def test_corpus_mix_and_thresholds_sections(run):
+    _, page, _ = run
+    corpus, mix = _section(page, "corpus"), _section(page, "mix")
+    assert _row(corpus, "web") == ["6", "60.00%", str(C.BY_SOURCE_CHARS["web"]), "19", "76.00%"]
+    assert _row(corpus, "example.com")[0] == "4"
+    assert _row(corpus, "any")[:2] == [str(C.DUPLICATE_DOCS), "20.00%"]
+    assert _row(corpus, "fr")[0] == "1" and _row(corpus, "und")[0] == "1"
+    # shares against targets: web 20 of 30 selected tokens (target 70%), books 10 (target 30%)
+    assert _row(mix, "web") == ["2", "20", "20", "1", "70.00%", "66.67%"]
+    assert _row(mix, "books") == ["1", "10", "-", "-", "30.00%", "33.33%"]
+    assert _row(mix, "filtered")[:3] == ["10", "6", "4"]
+    # thresholds parsed from the mix's filter are drawn on (and captioned under) their histograms
+    assert "stream filtered: drop if &lt; 6" in page and "stream filtered: drop if &gt;= 1" in page
+
+
+def test_every_plot_is_embedded_and_not_blank(run):
+    _, page, _ = run
+    plots = browser.embedded_plots(page)
+    expected = {"funnel", "by_source", "by_domain", "languages_lang__ft_lang_id_doc_v1", "shares:mix",
+                f"hist:{LENGTH}", "hist:bff_duplicate_docs", "hist:bff_duplicate_paragraph_spans",
+                *(f"hist:{k}" for k in C.LANG_KEYS)}
+    assert set(plots) == expected
+    assert page.count("<figure") == len(expected)
+    for name, pixels in plots.items():
+        assert pixels.shape[0] > 100 and pixels.shape[1] > 200, name
+        assert not browser.is_blank(pixels), name
+    assert "http://" not in page.replace("http://example.com", "") and "<link" not in page  # self-contained
+
+
+def test_report_renders_in_headless_chromium(run, tmp_path):
+    root, page, _ = run
+    html = root / "out" / "report.html"
+    pixels = browser.screenshot(html, tmp_path / "report.png")
+    assert pixels.shape[:2] == (2400, 1280)
+    assert not browser.is_blank(pixels)
+    n = len(browser.embedded_plots(page))
+    assert browser.probe(html, tmp_path) == {"plots": n, "decoded": n, "svg": 0}
+
+
+def test_report_from_globs_and_filters_without_a_pipeline(run, cli, tmp_path):
+    root, _, _ = run
+    out = tmp_path / "r.html"
+    cli("report", "--documents", f"{root}/documents/*", "--attributes", f"{root}/attributes/len/*",
+        "--filters", f".attributes.{C.LENGTH_KEY}[0][2] > 15", "--manifests", f"{root}/mix/sources/manifest.json",
+        "--html", str(out), "--title", "Hand-made corpus", "--processes", "1")
+    page = out.read_text()
+    assert "<title>Hand-made corpus</title>" in page
+    assert "drop if &gt; 15" in page
+    assert set(browser.embedded_plots(page)) == {"funnel", "by_source", "by_domain", f"hist:{C.LENGTH_KEY}",
+                                                 f"shares:{root}/mix/sources/manifest.json"}
+
+
+def test_quickstart_pipeline_writes_the_report(tmp_path, cli):
+    shutil.copytree(REPO / "configs", tmp_path / "configs")
+    proc = cli("pipeline", "-c", "configs/quickstart.yaml", cwd=tmp_path)
+    html = tmp_path / "quickstart-output" / "report.html"
+    assert "[pipeline] report: quickstart-output/report.html" in proc.stderr
+    page = html.read_text()
+    plots = browser.embedded_plots(page)
+    keys = json.loads((tmp_path / "quickstart-output" / "report-stats.json").read_text())["attributes"]
+    assert set(plots) == {"funnel", "by_source", "by_domain", *(f"hist:{k}" for k in keys)}
+    assert len(keys) == 5
+    n = len(plots)
+    assert browser.probe(html, tmp_path) == {"plots": n, "decoded": n, "svg": 0}
+
+
+def test_what_if_numbers_render_as_their_own_section(run):
+    """The what-if for filters (computed by the mixer's engine once it lands) plugs in as per-rule drop counts."""
+    from dolma_tools.stats.corpus import SummaryOptions
+    from dolma_tools.stats.plan import INPUT, ReportPlan, Step
+    from dolma_tools.stats.report import RunSettings, build_report, render_report
+    from dolma_tools.stats.sections import RuleDrop, WhatIf
+
+    root, _, _ = run
+    docs = sorted(str(p) for p in (root / "documents").iterdir())
+    plan = ReportPlan(documents=docs, steps=[Step("input", INPUT, docs)])
+    data = build_report(plan, SummaryOptions(), RunSettings())
+    data.what_if = [WhatIf("stream filtered", total_docs=10, total_tokens=25,
+                           rules=[RuleDrop("length < 6", 3, 1), RuleDrop("duplicate document", 2, 4)],
+                           combined_docs=4, combined_tokens=4)]
+    page = render_report(data)
+    section = _section(page, "what-if")
+    assert _row(section, "length &lt; 6") == ["3", "30.00%", "1", "4.00%"]
+    assert _row(section, "all rules together") == ["4", "40.00%", "4", "16.00%"]
+    assert "whatif:stream filtered" in browser.embedded_plots(page)
