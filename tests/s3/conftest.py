@@ -29,26 +29,29 @@ def _reset_auth(endpoint: str, value: str) -> None:
         conn.close()
 
 
-@pytest.fixture
-def iam_users(s3_server: str) -> Iterator[dict[str, dict[str, str]]]:
-    """Turn on moto's IAM checks for one test; yields keys of a user with no permissions ("nobody") and of
-    one allowed everything ("admin"). The session's "testing" keys work again afterwards."""
+@pytest.fixture(scope="session")
+def _iam_keys(s3_server: str) -> dict[str, dict[str, str]]:
+    """Two IAM users, created once per session: "nobody" (no permissions) and "admin" (everything)."""
     import boto3
 
     iam = boto3.client("iam", endpoint_url=s3_server)
     users = {}
-    policies = {"nobody": None, "admin": '{"Version": "2012-10-17", "Statement": '
-                '[{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}'}
-    for name, policy in policies.items():
-        existing = {u["UserName"] for u in iam.list_users()["Users"]}
-        if name not in existing:
-            iam.create_user(UserName=name)
+    for name, policy in {"nobody": None, "admin": '{"Version": "2012-10-17", "Statement": '
+                         '[{"Effect": "Allow", "Action": "*", "Resource": "*"}]}'}.items():
+        iam.create_user(UserName=name)
         if policy:
-            iam.put_user_policy(UserName=name, PolicyName="s3", PolicyDocument=policy)
+            iam.put_user_policy(UserName=name, PolicyName="all", PolicyDocument=policy)
         key = iam.create_access_key(UserName=name)["AccessKey"]
         users[name] = {"AWS_ACCESS_KEY_ID": key["AccessKeyId"], "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"]}
+    return users
+
+
+@pytest.fixture
+def iam_users(s3_server: str, _iam_keys: dict[str, dict[str, str]]) -> Iterator[dict[str, dict[str, str]]]:
+    """Turn on moto's IAM checks for one test; yields the users' keys. The session's "testing" keys work
+    again afterwards."""
     _reset_auth(s3_server, "0")
     try:
-        yield users
+        yield _iam_keys
     finally:
         _reset_auth(s3_server, "inf")
