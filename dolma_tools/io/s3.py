@@ -210,7 +210,7 @@ def split_url(url: str) -> tuple[str, str]:
 
 
 def _chain(exc: BaseException) -> Iterator[BaseException]:
-    """The exception, its causes/contexts, and errors smuggled in attributes (smart-open's backend_error)."""
+    """The exception and its causes/contexts (a storage error may be wrapped by the code that hit it)."""
     seen: set[int] = set()
     todo: list[BaseException | None] = [exc]
     while todo:
@@ -219,7 +219,7 @@ def _chain(exc: BaseException) -> Iterator[BaseException]:
             continue
         seen.add(id(e))
         yield e
-        todo.extend([getattr(e, "backend_error", None), e.__cause__, e.__context__])
+        todo.extend([e.__cause__, e.__context__])
 
 
 def describe_error(exc: BaseException, url: str) -> StorageError | None:

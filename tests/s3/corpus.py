@@ -73,10 +73,28 @@ def attribute_rows(data: bytes) -> list[dict]:
     return [orjson.loads(line) for line in gzip.decompress(data).splitlines() if line.strip()]
 
 
-def tag_command(documents: str, destination: str, plugin: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "dolma_tools", "tag", "--documents", documents, "--destination", destination,
-            "--taggers", "slow_length_test", "char_length_v1", "--experiment", "exp",
-            "--tagger-modules", str(plugin), *extra]
+def tag_args(documents: str, destination: str, plugin: Path, *extra: str,
+             taggers: tuple[str, ...] = ("slow_length_test", "char_length_v1")) -> list[str]:
+    """CLI arguments of a tag run with the slow plugin (one experiment, so one output per input)."""
+    return ["tag", "--documents", documents, "--destination", destination, "--taggers", *taggers,
+            "--experiment", "exp", "--tagger-modules", str(plugin), *extra]
+
+
+def popen_cli(args: list[str], **env: str) -> subprocess.Popen:
+    """Start the CLI in its own process group (so a kill takes its workers too)."""
+    return subprocess.Popen([sys.executable, "-m", "dolma_tools", *args], env={**os.environ, **env},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+
+
+def settled(count: Callable[[], int], quiet: float = 2.0, timeout: float = 60) -> int:
+    """Wait until ``count()`` stops changing for ``quiet`` seconds (work of a killed run winding down)."""
+    last, since, deadline = count(), time.monotonic(), time.monotonic() + timeout
+    while time.monotonic() < deadline and time.monotonic() - since < quiet:
+        time.sleep(0.2)
+        now = count()
+        if now != last:
+            last, since = now, time.monotonic()
+    return last
 
 
 def kill_when(proc: subprocess.Popen, ready: Callable[[], bool], timeout: float = 120, poll: float = 0.05,

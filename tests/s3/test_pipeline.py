@@ -17,7 +17,8 @@ import yaml
 
 from dolma_tools.io import s3, write_jsonl
 
-from .corpus import SLOW_PLUGIN, attribute_rows, kill_when, local_files, s3_objects, tag_command, write_corpus
+from .corpus import (SLOW_PLUGIN, attribute_rows, kill_when, local_files, popen_cli, s3_objects, tag_args,
+                     write_corpus)
 from .faults import FaultPlan
 
 FILES, DOCS = 8, 30
@@ -77,14 +78,12 @@ def test_killed_s3_run_resumes_without_visible_partial_objects(cli, s3_bucket, s
     plugin.write_text(SLOW_PLUGIN)
     files = 12
     write_corpus(str(tmp_path / "ref"), files, DOCS)
-    cli(*tag_command(f"{tmp_path}/ref/documents/*.jsonl.gz", f"{tmp_path}/ref/attributes", plugin,
-                     "--processes", "2")[3:])
+    cli(*tag_args(f"{tmp_path}/ref/documents/*.jsonl.gz", f"{tmp_path}/ref/attributes", plugin, "--processes", "2"))
     expected = local_files(tmp_path / "ref" / "attributes")
 
     write_corpus(f"s3://{s3_bucket}", files, DOCS)
-    command = tag_command(f"s3://{s3_bucket}/documents/*.jsonl.gz", f"s3://{s3_bucket}/attributes", plugin,
-                          "--processes", "2")
-    env = {**os.environ, "DOLMA_TOOLS_PROGRESS": "0", "SLOW_TAGGER_SECONDS": "0.02"}
+    args = tag_args(f"s3://{s3_bucket}/documents/*.jsonl.gz", f"s3://{s3_bucket}/attributes", plugin,
+                    "--processes", "2")
     seen: dict[str, bytes] = {}
 
     def every_visible_object_is_complete() -> None:
@@ -92,15 +91,14 @@ def test_killed_s3_run_resumes_without_visible_partial_objects(cli, s3_bucket, s
             assert len(attribute_rows(data)) == DOCS, f"partial object visible: {key}"
             seen[key] = data
 
-    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
+    proc = popen_cli(args, DOLMA_TOOLS_PROGRESS="0", SLOW_TAGGER_SECONDS="0.02")
     kill_when(proc, lambda: len(seen) >= 3, each=every_visible_object_is_complete)
     every_visible_object_is_complete()
     partial = s3_objects(s3_bucket, "attributes/")
     assert 3 <= len(partial) < files, "the kill must land mid-run"
     assert all(data == expected[key] for key, data in partial.items())
 
-    rerun = cli(*command[3:], env={"SLOW_TAGGER_SECONDS": "0"})
+    rerun = cli(*args, env={"SLOW_TAGGER_SECONDS": "0"})
     assert f"{len(partial)} of {files} files already done" in rerun.stderr
     assert s3_objects(s3_bucket, "attributes/") == expected
     assert s3.client().list_multipart_uploads(Bucket=s3_bucket).get("Uploads", []) == []
