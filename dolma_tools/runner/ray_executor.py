@@ -3,7 +3,7 @@
 A job is still "done" when all its outputs exist and jobs still commit their outputs atomically, so a run
 started by one executor can be finished by the other. Worker setup (loading tagger plugins) runs once per
 Ray worker process before its first job; progress is pushed to a small actor and drained into the
-driver's ``ProgressBoard``; failures come back as failed ``JobResult``s, exactly as from the local pool.
+driver's ``ProgressBoard`` (never blocking a task; each job's totals are settled exactly with its result); failures come back as failed ``JobResult``s, exactly as from the local pool.
 
 Ray is optional (``pip install 'dolma-tools[ray]'``); this module is only imported for ``--executor ray``.
 """
@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import logging
 import os
+import time
+from collections import Counter
 from typing import Any, Callable
 
 from ..errors import ConfigError
 from ..io import s3
 from .jobs import Job, JobFunction, JobResult
 from .local import execute_job
-from .progress import ProgressBoard, QueueReporter
+from .progress import ProgressBoard
 
 #: Object store of the local instance: jobs exchange only descriptions and counters, never data.
 LOCAL_OBJECT_STORE_BYTES = 256 << 20
@@ -43,22 +45,28 @@ def _import_ray() -> Any:
 _setups_done: set[tuple[str, str]] = set()
 
 
-class _InboxQueue:
-    """``QueueReporter``'s queue, backed by the progress actor: puts are fire-and-forget."""
+class TaskReporter:
+    """Progress of one job in a Ray worker: keeps exact totals, and pushes increments to the driver's inbox
+    actor at most every 0.25 s without waiting for it (the totals travel back with the result)."""
 
-    def __init__(self, inbox: Any) -> None:
+    INTERVAL = 0.25
+
+    def __init__(self, inbox: Any, key: str) -> None:
         self._inbox = inbox
-        self._last: Any = None
+        self._key = key
+        self.totals: Counter = Counter()
+        self._pending: Counter = Counter()
+        self._last = time.monotonic()
 
-    def put(self, update: dict[str, int]) -> None:
-        self._last = self._inbox.push.remote(update)
-
-    def wait_delivered(self) -> None:
-        # calls from one worker to an actor run in order: once the last one ran, all of them did
-        if self._last is not None:
-            import ray
-
-            ray.get(self._last)
+    def advance(self, docs: int = 0, bytes: int = 0, **counters: int) -> None:
+        update = Counter(docs=docs, bytes=bytes, **counters)
+        self.totals.update(update)
+        self._pending.update(update)
+        now = time.monotonic()
+        if now - self._last >= self.INTERVAL:
+            self._inbox.push.remote(self._key, dict(+self._pending))
+            self._pending.clear()
+            self._last = now
 
 
 def _run_setup_once(setup: Callable[..., None] | None, setup_args: tuple) -> None:
@@ -72,35 +80,59 @@ def _run_setup_once(setup: Callable[..., None] | None, setup_args: tuple) -> Non
 
 def run_job_in_worker(
     fn: JobFunction, job: Job, setup: Callable[..., None] | None, setup_args: tuple, inbox: Any, cwd: str
-) -> JobResult:
-    """The body of every Ray task."""
+) -> tuple[JobResult, dict[str, int]]:
+    """The body of every Ray task: the job's result and everything it reported."""
     if os.path.isdir(cwd):  # relative local paths mean what they meant to the driver (same machine or NFS)
         os.chdir(cwd)
     _run_setup_once(setup, setup_args)
-    queue = _InboxQueue(inbox)
-    reporter = QueueReporter(queue)
-    try:
-        return execute_job(fn, job, reporter)
-    finally:
-        reporter.flush()
-        queue.wait_delivered()
+    reporter = TaskReporter(inbox, job.key)
+    result = execute_job(fn, job, reporter)
+    return result, dict(+reporter.totals)
 
 
 class ProgressInbox:
-    """Actor collecting progress updates from tasks until the driver takes them."""
+    """Actor collecting progress updates ``(job key, counters)`` from tasks until the driver takes them."""
 
     def __init__(self) -> None:
-        self._updates: list[dict[str, int]] = []
+        self._updates: list[tuple[str, dict[str, int]]] = []
 
-    def push(self, update: dict[str, int]) -> None:
-        self._updates.append(update)
+    def push(self, key: str, update: dict[str, int]) -> None:
+        self._updates.append((key, update))
 
-    def take(self) -> list[dict[str, int]]:
+    def take(self) -> list[tuple[str, dict[str, int]]]:
         updates, self._updates = self._updates, []
         return updates
 
 
 # ---- driver side -------------------------------------------------------------------------------------
+
+
+class _ProgressRelay:
+    """Driver side: moves inbox updates to the board without blocking, and settles each job's count
+    exactly when its result arrives (updates still in flight for a finished job are then dropped)."""
+
+    def __init__(self, ray: Any, inbox: Any, board: ProgressBoard) -> None:
+        self._ray = ray
+        self.inbox = inbox
+        self._board = board
+        self._delivered: dict[str, Counter] = {}
+        self._finished: set[str] = set()
+        self._take = inbox.take.remote()
+
+    def poll(self) -> None:
+        ready, _ = self._ray.wait([self._take], timeout=0)
+        if not ready:
+            return  # e.g. the actor is still starting: never hold up results for progress
+        for key, update in self._ray.get(self._take):
+            if key not in self._finished:
+                self._delivered.setdefault(key, Counter()).update(update)
+                self._board.advance(**update)
+        self._take = self.inbox.take.remote()
+
+    def settle(self, key: str, totals: dict[str, int]) -> None:
+        rest = Counter(totals) - self._delivered.pop(key, Counter())
+        self._finished.add(key)
+        self._board.advance(files=1, **rest)
 
 
 class RayExecutor:
@@ -157,7 +189,7 @@ class RayExecutor:
         task = ray.remote(run_job_in_worker).options(
             num_cpus=1, max_retries=SYSTEM_FAILURE_RETRIES, runtime_env={"env_vars": env} if env else None
         )
-        inbox = ray.remote(num_cpus=0)(ProgressInbox).remote()
+        relay = _ProgressRelay(ray, ray.remote(num_cpus=0)(ProgressInbox).remote(), board)
         cwd = os.getcwd()
         # keep every CPU busy without materialising one task per shard for 100k-shard runs
         window = max(2, 2 * int(ray.cluster_resources().get("CPU", self.processes)))
@@ -168,18 +200,18 @@ class RayExecutor:
             while queued or pending:
                 while queued and len(pending) < window:
                     job = queued.pop()
-                    pending[task.remote(fn, job, setup, setup_args, inbox, cwd)] = job
+                    pending[task.remote(fn, job, setup, setup_args, relay.inbox, cwd)] = job
                 ready, _ = ray.wait(list(pending), num_returns=1, timeout=0.25)
                 if ready:  # collect every other task that finished meanwhile too
                     ready, _ = ray.wait(list(pending), num_returns=len(pending), timeout=0)
-                self._drain(inbox, board)
+                relay.poll()
                 for ref in ready:
-                    result = self._result_of(ref, pending.pop(ref))
-                    board.advance(files=1)
+                    job = pending.pop(ref)
+                    result, totals = self._result_of(ref, job)
+                    relay.settle(job.key, totals)
                     results.append(result)
                     if on_result:
                         on_result(result)
-            self._drain(inbox, board)
         except KeyboardInterrupt:
             for ref in pending:
                 ray.cancel(ref, force=True)
@@ -187,18 +219,13 @@ class RayExecutor:
         order = {job.key: i for i, job in enumerate(jobs)}
         return sorted(results, key=lambda r: order.get(r.key, 0))
 
-    def _result_of(self, ref: Any, job: Job) -> JobResult:
+    def _result_of(self, ref: Any, job: Job) -> tuple[JobResult, dict[str, int]]:
         exceptions = self._ray.exceptions
         try:
             return self._ray.get(ref)  # type: ignore[no-any-return]
         except exceptions.RayTaskError as exc:  # raised outside execute_job: worker setup, unpickling
             cause = exc.cause if getattr(exc, "cause", None) is not None else exc
-            return JobResult(key=job.key, error=f"{job.key}: {type(cause).__name__}: {cause}")
+            return JobResult(key=job.key, error=f"{job.key}: {type(cause).__name__}: {cause}"), {}
         except exceptions.RayError as exc:
-            return JobResult(
-                key=job.key, error=f"{job.key}: worker process died (killed or out of memory): {type(exc).__name__}"
-            )
-
-    def _drain(self, inbox: Any, board: ProgressBoard) -> None:
-        for update in self._ray.get(inbox.take.remote()):
-            board.advance(**update)
+            error = f"{job.key}: worker process died (killed or out of memory): {type(exc).__name__}"
+            return JobResult(key=job.key, error=error), {}
