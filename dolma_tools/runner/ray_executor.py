@@ -178,7 +178,6 @@ class RayExecutor:
                 num_cpus=self.processes,
                 include_dashboard=False,
                 object_store_memory=LOCAL_OBJECT_STORE_BYTES,
-                _node_ip_address="127.0.0.1",  # a private instance: listen on loopback only
                 **common,
             )
         return True

@@ -18,8 +18,7 @@ def ray_address(s3_server: str) -> Iterator[str]:
     workers inherit, as a node's own credentials would be); yields the address for ``--ray-address``."""
     import ray
 
-    context = ray.init(num_cpus=2, include_dashboard=False, object_store_memory=128 << 20,
-                       _node_ip_address="127.0.0.1", logging_level="warning")
+    context = ray.init(num_cpus=2, include_dashboard=False, object_store_memory=128 << 20, logging_level="warning")
     try:
         yield context.address_info["gcs_address"]
     finally:

@@ -14,20 +14,10 @@ from typing import Callable
 import orjson
 
 from dolma_tools.io import s3, write_jsonl
+from foundation import test_resume as _foundation_resume
 
-#: A tagger plugin that sleeps per document (so a run can be killed mid-way) and records its worker's pid.
-SLOW_PLUGIN = '''
-import os, time
-from dolma_tools import BaseTagger, DocResult, Span, add_tagger
-
-@add_tagger("slow_length_test")
-class SlowLength(BaseTagger):
-    """Character length, slowed down by $SLOW_TAGGER_SECONDS per document."""
-
-    def predict(self, doc):
-        time.sleep(float(os.environ.get("SLOW_TAGGER_SECONDS", "0")))
-        return DocResult(doc=doc, spans=[Span(0, len(doc.text), "length", len(doc.text))])
-'''
+#: A tagger plugin that sleeps $SLOW_TAGGER_SECONDS per document, so a run can be killed mid-way.
+SLOW_PLUGIN = _foundation_resume.SLOW_PLUGIN
 
 
 def rows_for(file_index: int, docs: int) -> list[dict]:
