@@ -29,10 +29,16 @@ def stages(root: str) -> list[dict]:
     return [
         {"tag": {"documents": [f"{root}/documents/*.jsonl.gz"], "taggers": ["char_length_v1", "random_number_v1"],
                  "experiment": "quality"}},
-        # TODO(dedupe): {"dedupe": {"documents": [...], "dedupe": {"name": "dups", "documents": {...}},
-        #                "bloom_filter": {"file": f"{root}/filters/docs.bin", ...}}}
-        # TODO(mix): {"mix": {"streams": [{"name": "out", "documents": [...], "attributes": ["quality", "dups"],
-        #            "output": {"path": f"{root}/mixed", ...}, ...}]}}
+        # TODO(dedupe), once `dolma-tools dedupe` is merged:
+        # {"dedupe": {"documents": [f"{root}/documents/*.jsonl.gz"],
+        #             "dedupe": {"name": "dups", "documents": {"attribute_name": "dup_doc", "key": "$.text"}},
+        #             "bloom_filter": {"file": f"{root}/filters/docs.bin", "estimated_doc_count": 1000,
+        #                              "desired_false_positive_rate": 0.001}}},
+        # TODO(mix), once `dolma-tools mix` is merged:
+        # {"mix": {"streams": [{"name": "out", "documents": [f"{root}/documents/*.jsonl.gz"],
+        #                       "attributes": ["quality", "dups"],
+        #                       "filter": {"exclude": ["$.attributes[?(@.dup_doc && @.dup_doc[0][2] >= 1.0)]"]},
+        #                       "output": {"path": f"{root}/mixed", "max_size_in_bytes": 100000}}]}},
     ]
 
 
