@@ -2,8 +2,9 @@
 
 A job is still "done" when all its outputs exist and jobs still commit their outputs atomically, so a run
 started by one executor can be finished by the other. Worker setup (loading tagger plugins) runs once per
-Ray worker process before its first job; progress is pushed to a small actor and drained into the
-driver's ``ProgressBoard`` (never blocking a task; each job's totals are settled exactly with its result); failures come back as failed ``JobResult``s, exactly as from the local pool.
+Ray worker process before its first job. Progress is pushed to a small actor and drained into the
+driver's ``ProgressBoard`` without ever blocking a task; each job's totals come back with its result and
+settle the count exactly. Failures come back as failed ``JobResult``s, as from the local pool.
 
 Ray is optional (``pip install 'dolma-tools[ray]'``); this module is only imported for ``--executor ray``.
 """
