@@ -91,6 +91,9 @@ def main(argv: list[str] | None = None) -> int:
     cmd = commands()[name]
     try:
         cfg = resolve_config(cmd, config_path, args)
+        apply_environment = getattr(cfg, "apply_environment", None)
+        if apply_environment is not None:  # every command: S3 endpoint and limits, before any I/O
+            apply_environment()
         return int(cmd.run(cfg) or 0)
     except ConfigError as exc:
         print(f"dolma-tools {name}: error: {exc}", file=sys.stderr)

@@ -29,6 +29,7 @@ class RunOptions:
         choices=("raise", "skip"),
     )
     s3_endpoint_url: str | None = option(None, "Endpoint of an S3-compatible store (default: AWS or $AWS_ENDPOINT_URL)")
+    s3_max_concurrency: int = option(0, "Cap on concurrent S3 requests per worker process (0 = 16)")
     ignore_existing: bool = option(False, "Redo files whose outputs already exist (default: resume, skipping them)")
     dryrun: bool = option(False, "Print the resolved configuration and plan, then exit", aliases=("dry_run",))
     work_dir: WorkDirConfig = option(WorkDirConfig(), "Work directories")
@@ -39,12 +40,13 @@ class RunOptions:
     def validate(self, prefix: str) -> None:
         from ..errors import ConfigError
 
-        if self.processes < 0:
-            raise ConfigError("must be >= 0", f"{prefix + '.' if prefix else ''}processes")
+        for key in ("processes", "s3_max_concurrency"):
+            if getattr(self, key) < 0:
+                raise ConfigError("must be >= 0", f"{prefix + '.' if prefix else ''}{key}")
 
     def apply_environment(self) -> None:
-        """Process-wide effects of the options (S3 endpoint)."""
-        if self.s3_endpoint_url:
+        """Process-wide effects of the options (S3 endpoint and request cap), inherited by worker processes."""
+        if self.s3_endpoint_url or self.s3_max_concurrency:
             from ..io import s3
 
-            s3.configure(endpoint_url=self.s3_endpoint_url)
+            s3.configure(endpoint_url=self.s3_endpoint_url, max_concurrency=self.s3_max_concurrency or None)

@@ -13,7 +13,8 @@ from ..errors import ConfigError
 from .registry import Command, register
 
 #: Keys of a pipeline config that every stage inherits unless the stage sets them itself.
-SHARED_KEYS = ("processes", "executor", "ray_address", "on_error", "s3_endpoint_url", "ignore_existing")
+SHARED_KEYS = ("processes", "executor", "ray_address", "on_error", "s3_endpoint_url", "s3_max_concurrency",
+               "ignore_existing")
 
 
 @dataclass(kw_only=True)
@@ -27,6 +28,7 @@ class PipelineConfig:
     ray_address: str | None = option(None, "Ray cluster address for every stage")
     on_error: str = option("raise", "Default bad-input policy for every stage", choices=("raise", "skip"))
     s3_endpoint_url: str | None = option(None, "S3-compatible endpoint for every stage")
+    s3_max_concurrency: int = option(0, "Cap on concurrent S3 requests per worker process, every stage (0 = 16)")
     ignore_existing: bool = option(False, "Redo every stage from scratch")
     dryrun: bool = option(False, "Validate every stage and print the plan", aliases=("dry_run",))
     output: str | None = option(None, "Pipeline output folder (run report and summaries)")
@@ -83,6 +85,9 @@ def run(cfg: PipelineConfig) -> int:
     started = time.monotonic()
     for i, (name, stage_cfg) in enumerate(selected, 1):
         print(f"[pipeline] stage {i}/{len(selected)}: {name}", file=sys.stderr, flush=True)
+        apply_environment = getattr(stage_cfg, "apply_environment", None)
+        if apply_environment is not None:
+            apply_environment()
         code = commands()[name].run(stage_cfg)
         if code:
             print(f"[pipeline] stage {name} failed (exit {code}); fix and rerun: finished work is kept",

@@ -6,8 +6,8 @@ import sys
 from dataclasses import dataclass
 
 from ..config.schema import option
-from ..errors import ConfigError
-from ..io.paths import glob_paths, is_s3, size_of
+from ..errors import ConfigError, StorageError
+from ..io.paths import glob_paths, size_of
 from ..registry import ensure_loaded, get_tagger_class
 from ..runner import Job, run_jobs
 from ..tagging import DEFAULT_BATCH_SIZE, plan_outputs, setup_worker, tag_file
@@ -62,9 +62,10 @@ def expand_documents(patterns: list[str]) -> list[str]:
 
 
 def file_size(path: str) -> int:
+    """Bytes of an input (for MB/s); S3 sizes come from the glob's listing, not a request per object."""
     try:
-        return size_of(path) if not is_s3(path) else 0
-    except OSError:
+        return size_of(path)
+    except (OSError, StorageError):
         return 0
 
 

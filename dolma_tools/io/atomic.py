@@ -1,8 +1,8 @@
 """Atomic commits: a reader never sees a half-written output.
 
 Local files are written to a hidden temporary file in the destination folder and renamed into place after
-an fsync. S3 objects are written with smart-open's multipart upload, which creates the object only when
-the upload completes; an exception aborts the upload, and a killed process leaves only an invisible
+an fsync. S3 objects are written by ``s3_stream.S3Writer``: one PUT, or a multipart upload that creates the object
+only when it completes; an exception aborts the upload, and a killed process leaves only an invisible
 incomplete upload (aborted on the next run by ``remove_stale_temporaries``).
 """
 
@@ -13,9 +13,11 @@ import os
 import secrets
 from typing import BinaryIO, Iterator
 
+from ..errors import StorageError
 from . import s3
 from .compression import Compression, compressing_writer, compression_of
-from .paths import basename, is_s3, parent
+from .paths import basename, forget_size, is_s3, parent
+from .s3_stream import S3Writer
 
 _TMP_SUFFIX = ".dtmp"
 
@@ -42,17 +44,17 @@ def remove_stale_temporaries(path: str) -> int:
 
 
 def _abort_stale_uploads(url: str) -> int:
+    """Abort multipart uploads of ``url`` left by killed runs (they are invisible, but cost storage)."""
     bucket, key = s3.split_url(url)
-    client = s3.client()
     try:
-        resp = client.list_multipart_uploads(Bucket=bucket, Prefix=key)
-    except Exception:
-        return 0
+        resp = s3.request(url, "list_multipart_uploads", Bucket=bucket, Prefix=key)
+    except StorageError:
+        return 0  # e.g. a store without ListMultipartUploads; the leftovers stay invisible either way
     n = 0
     for up in resp.get("Uploads", []):
         if up["Key"] == key:
-            with contextlib.suppress(Exception):
-                client.abort_multipart_upload(Bucket=bucket, Key=key, UploadId=up["UploadId"])
+            with contextlib.suppress(StorageError):
+                s3.request(url, "abort_multipart_upload", Bucket=bucket, Key=key, UploadId=up["UploadId"])
                 n += 1
     return n
 
@@ -97,32 +99,16 @@ def atomic_write(path: str, compression: Compression | None = None) -> Iterator[
 
 @contextlib.contextmanager
 def _atomic_s3(url: str) -> Iterator[BinaryIO]:
-    import smart_open
-
+    writer = S3Writer(url)
     try:
-        fobj = smart_open.open(
-            url,
-            "wb",
-            compression="disable",
-            transport_params={"client": s3.client(), "min_part_size": 16 << 20},
-        )
-    except Exception as exc:
-        err = s3.describe_error(exc, url)
-        raise (err or exc) from exc
-    try:
-        yield fobj
-    except BaseException:
-        # abort the multipart upload: no object is created
-        terminate = getattr(fobj, "terminate", None)
-        if terminate is not None:
-            with contextlib.suppress(Exception):
-                terminate()
-        raise
-    try:
-        fobj.close()
-    except Exception as exc:
-        err = s3.describe_error(exc, url)
-        raise (err or exc) from exc
+        yield writer  # type: ignore[misc]
+        writer.commit()
+        forget_size(url)
+        if writer.used_multipart:
+            # uploads whose creation reply was lost (or that a killed run left) are invisible but cost storage
+            _abort_stale_uploads(url)
+    finally:
+        writer.close()  # aborts unless committed
 
 
 def write_bytes(path: str, data: bytes) -> None:

@@ -13,6 +13,7 @@ import os
 import re
 from typing import Iterator
 
+from ..errors import StorageError
 from . import s3
 
 _GLOB_CHARS = re.compile(r"[*?\[]")
@@ -132,50 +133,55 @@ def _list_local(root: str, depth: int | None) -> Iterator[str]:
 
 
 def _list_s3(prefix: str, depth: int | None) -> Iterator[str]:
-    bucket, key_prefix = s3.split_url(prefix.rstrip("/") + "/")
+    bucket_url = prefix.rstrip("/") + "/"
+    bucket, key_prefix = s3.split_url(bucket_url)
     if key_prefix == "/":
         key_prefix = ""
-    paginator = s3.client().get_paginator("list_objects_v2")
-    try:
-        for page in paginator.paginate(Bucket=bucket, Prefix=key_prefix):
-            for obj in page.get("Contents", []):
-                rel = obj["Key"][len(key_prefix) :]
-                if rel and not rel.endswith("/") and (depth is None or rel.count("/") == depth - 1):
-                    yield rel
-    except Exception as exc:  # botocore errors -> readable storage errors
-        err = s3.describe_error(exc, prefix)
-        if err is not None:
-            raise err from exc
-        raise
+    for key, size in s3.list_objects(f"s3://{bucket}/{key_prefix}"):
+        rel = key[len(key_prefix) :]
+        if rel and not rel.endswith("/") and (depth is None or rel.count("/") == depth - 1):
+            _listed_sizes[f"s3://{bucket}/{key}"] = size
+            yield rel
+
+
+#: Sizes of S3 objects seen by the last listings, so ``size_of`` needs no HEAD request per object.
+_listed_sizes: dict[str, int] = {}
+
+
+def forget_size(path: str) -> None:
+    """Drop a remembered size (the object was just rewritten)."""
+    _listed_sizes.pop(path, None)
 
 
 def exists(path: str) -> bool:
     if is_s3(path):
         bucket, key = s3.split_url(path)
         try:
-            s3.client().head_object(Bucket=bucket, Key=key)
+            s3.request(path, "head_object", Bucket=bucket, Key=key)
             return True
-        except Exception as exc:
-            from botocore.exceptions import ClientError
-
-            if isinstance(exc, ClientError) and exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+        except StorageError as err:
+            if s3.is_missing(err):
                 return False
-            err = s3.describe_error(exc, path)
-            raise (err or exc) from exc
+            raise
     return os.path.isfile(path)
 
 
 def size_of(path: str) -> int:
+    """Size in bytes; for S3 objects found by ``glob_paths`` the listing's size (no extra request)."""
     if is_s3(path):
+        known = _listed_sizes.get(path)
+        if known is not None:
+            return known
         bucket, key = s3.split_url(path)
-        return int(s3.client().head_object(Bucket=bucket, Key=key)["ContentLength"])
+        return int(s3.request(path, "head_object", Bucket=bucket, Key=key)["ContentLength"])
     return os.path.getsize(path)
 
 
 def remove(path: str) -> None:
     if is_s3(path):
         bucket, key = s3.split_url(path)
-        s3.client().delete_object(Bucket=bucket, Key=key)
+        s3.request(path, "delete_object", Bucket=bucket, Key=key)
+        forget_size(path)
     elif os.path.exists(path):
         os.remove(path)
 

@@ -23,6 +23,7 @@ class ProgressBoard:
         self.total_files = total_files
         self.files_done = 0
         self.docs = 0
+        self.bytes = 0
         self.counters: Counter = Counter()
         self._start = time.monotonic()
         self._lock = threading.Lock()
@@ -42,6 +43,7 @@ class ProgressBoard:
     def advance(self, docs: int = 0, bytes: int = 0, files: int = 0, **counters: int) -> None:
         with self._lock:
             self.docs += docs
+            self.bytes += bytes
             self.files_done += files
             self.counters.update(counters)
             if bytes:
