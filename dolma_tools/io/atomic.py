@@ -66,6 +66,8 @@ def atomic_write(path: str, compression: Compression | None = None) -> Iterator[
     comp = compression or compression_of(path)
     if comp is Compression.PARQUET:
         raise ValueError("use io.parquet.write_parquet for Parquet outputs")
+    if "://" in path and not is_s3(path):
+        raise StorageError(f"{path}: outputs go to local paths or s3:// (other URLs are read-only inputs)")
     if is_s3(path):
         with _atomic_s3(path) as raw:
             sink = compressing_writer(raw, comp)

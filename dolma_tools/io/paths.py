@@ -23,6 +23,11 @@ def is_s3(path: str) -> bool:
     return path.startswith("s3://")
 
 
+def is_other_remote(path: str) -> bool:
+    """A URL of a store other than S3 (``https://``, ``gs://``, ``azure://``...), read through smart-open."""
+    return "://" in path and not is_s3(path) and not path.startswith("file://")
+
+
 def join(base: str, *parts: str) -> str:
     out = base
     for part in parts:
@@ -163,6 +168,14 @@ def exists(path: str) -> bool:
             if s3.is_missing(err):
                 return False
             raise
+    if is_other_remote(path):
+        from .streams import open_raw_read
+
+        try:
+            open_raw_read(path).close()
+            return True
+        except (OSError, ValueError):
+            return False
     return os.path.isfile(path)
 
 

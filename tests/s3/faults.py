@@ -31,6 +31,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
 FAULT_KINDS = ("slowdown", "error500", "reset", "drop", "cut")
+_UPLOAD_ID = re.compile(r"uploadId=[^&]*")
 
 _ERROR_BODY = (
     '<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code><Message>{message}</Message>'
@@ -119,7 +120,9 @@ class FaultProxy:
                 return None
             if plan.match is not None and not re.search(plan.match, f"{method} {path}"):
                 return None
-            signature = f"{method} {path} {range_header}"
+            # server-chosen ids (multipart upload ids) differ between runs; leave them out so the same
+            # sequence of requests meets the same faults in every run
+            signature = f"{method} {_UPLOAD_ID.sub('uploadId=*', path)} {range_header}"
             attempt = self._seen[signature]
             self._seen[signature] += 1
         if plan.first_attempts and attempt >= plan.first_attempts:
