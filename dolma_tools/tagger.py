@@ -33,6 +33,14 @@ class BaseTagger:
     def predict_batch(self, docs: list[Document]) -> list[DocResult]:
         return [self.predict(doc) for doc in docs]
 
+    def tag_batch(self, docs: list[Document]) -> list[dict[str, list[list]] | None]:
+        """Grouped attribute values of each document, as written to the attribute file.
+
+        The runtime calls this. The default is ``predict_batch`` + ``group_output``; taggers whose core
+        computes grouped values directly (the Rust-backed built-ins) override it to skip ``Span`` objects.
+        """
+        return [self.group_output(result) for result in self.predict_batch(docs)]
+
     def group_output(self, result: DocResult) -> dict[str, list[list]]:
         """Spans grouped by type, as ``{type: [[start, end, score], ...]}`` (scores rounded)."""
         return group_spans(result.spans, self.defaults)

@@ -91,8 +91,9 @@ def _batches(rows: Iterator[tuple[int, dict[str, Any]]], size: int) -> Iterator[
 
 
 def _predict(name: str, tagger: BaseTagger, docs: list[Document], lines: list[int], path: str) -> list:
+    """Grouped attribute values of every document (``tag_batch``), or a TaggerError naming the document."""
     try:
-        results = tagger.predict_batch(docs)
+        results = tagger.tag_batch(docs)
     except Exception as exc:
         # find the document that fails, so the error can name it
         for doc, line in zip(docs, lines):
@@ -100,9 +101,9 @@ def _predict(name: str, tagger: BaseTagger, docs: list[Document], lines: list[in
                 tagger.predict(doc)
             except Exception as inner:
                 raise TaggerError(name, doc.id, path, line, f"{type(inner).__name__}: {inner}") from inner
-        raise TaggerError(name, docs[0].id, path, lines[0], f"predict_batch: {type(exc).__name__}: {exc}") from exc
+        raise TaggerError(name, docs[0].id, path, lines[0], f"tag_batch: {type(exc).__name__}: {exc}") from exc
     if len(results) != len(docs):
-        raise TaggerError(name, docs[0].id, path, lines[0], f"predict_batch returned {len(results)} results for {len(docs)} documents")
+        raise TaggerError(name, docs[0].id, path, lines[0], f"tag_batch returned {len(results)} results for {len(docs)} documents")
     return results
 
 
@@ -138,11 +139,10 @@ def tag_file(job: Job, reporter: Reporter) -> JobResult:
                 for out, writer in zip(outputs, writers):
                     attributes: dict[str, list] = {}
                     for name in out.taggers:
-                        res = predictions[name][i]
-                        if res is None:
+                        grouped = predictions[name][i]
+                        if grouped is None:
                             continue
-                        tagger = taggers[name]
-                        for field, values in tagger.group_output(res).items():
+                        for field, values in grouped.items():
                             attributes[attribute_key(out.experiment, name, field)] = values
                     writer.write(attribute_row(doc.id, doc.source, attributes))
             reporter.advance(docs=len(docs))
@@ -164,7 +164,7 @@ def _predict_each_skipping(
     out = []
     for doc, line in zip(docs, lines):
         try:
-            out.append(tagger.predict(doc))
+            out.append(tagger.group_output(tagger.predict(doc)))
         except Exception as exc:
             stats.skip(InputError(path, line, f"tagger error: {name} on id={doc.id!r}: {exc}"))
             out.append(None)

@@ -1,0 +1,120 @@
+//! The taggers implemented in Rust, by their registered name, as text -> [`Output`].
+
+use super::gopher::{self, GopherStats};
+use super::length::whitespace_tokenizer_score;
+use super::output::{Field, Output};
+use super::text::{char_len, paragraphs};
+
+/// Names accepted by [`compute`].
+pub const NAMES: [&str; 5] = [
+    "gopher_v1",
+    "gopher_v2",
+    "char_length_with_paragraphs_v1",
+    "whitespace_tokenizer_v1",
+    "whitespace_tokenizer_with_paragraphs_v1",
+];
+
+/// Runs the named tagger on `text`; `None` for an unknown name.
+pub fn compute(name: &str, text: &str) -> Option<Output> {
+    Some(match name {
+        "gopher_v1" => gopher_fields(&gopher::dolma_v1(text)),
+        "gopher_v2" => gopher_fields(&gopher::paper(text)),
+        "char_length_with_paragraphs_v1" => char_length_with_paragraphs(text),
+        "whitespace_tokenizer_v1" => {
+            vec![Field::document("length", char_len(text), whitespace_tokenizer_score(text) as f64)]
+        }
+        "whitespace_tokenizer_with_paragraphs_v1" => whitespace_tokenizer_with_paragraphs(text),
+        _ => return None,
+    })
+}
+
+/// Fields in Dolma's order: n-gram fractions, then the scalar statistics; extra paper fields last.
+pub fn gopher_fields(s: &GopherStats) -> Output {
+    let len = s.character_count;
+    let mut out: Output = Vec::with_capacity(24);
+    for &(n, v) in &s.most_common_ngram {
+        out.push(Field::document(format!("fraction_of_characters_in_most_common_{n}grams"), len, v));
+    }
+    for &(n, v) in &s.duplicate_ngram {
+        out.push(Field::document(format!("fraction_of_characters_in_duplicate_{n}grams"), len, v));
+    }
+    out.push(Field::document("character_count", len, len as f64));
+    out.push(Field::document("word_count", len, s.word_count as f64));
+    if let Some(v) = s.median_word_length {
+        out.push(Field::document("median_word_length", len, v));
+    }
+    if let Some(v) = s.mean_word_length {
+        out.push(Field::document("mean_word_length", len, v));
+    }
+    out.push(Field::document("symbol_to_word_ratio", len, s.symbol_to_word_ratio));
+    out.push(Field::document(
+        "fraction_of_words_with_alpha_character",
+        len,
+        s.fraction_of_words_with_alpha_character,
+    ));
+    out.push(Field::document("required_word_count", len, s.required_word_count as f64));
+    out.push(Field::document(
+        "fraction_of_lines_starting_with_bullet_point",
+        len,
+        s.fraction_of_lines_starting_with_bullet_point,
+    ));
+    out.push(Field::document("fraction_of_lines_ending_with_ellipsis", len, s.fraction_of_lines_ending_with_ellipsis));
+    out.push(Field::document("fraction_of_duplicate_lines", len, s.fraction_of_duplicate_lines));
+    out.push(Field::document(
+        "fraction_of_characters_in_duplicate_lines",
+        len,
+        s.fraction_of_characters_in_duplicate_lines,
+    ));
+    let optional = [
+        ("hash_to_word_ratio", s.hash_to_word_ratio),
+        ("ellipsis_to_word_ratio", s.ellipsis_to_word_ratio),
+        ("fraction_of_duplicate_paragraphs", s.fraction_of_duplicate_paragraphs),
+        ("fraction_of_characters_in_duplicate_paragraphs", s.fraction_of_characters_in_duplicate_paragraphs),
+    ];
+    for (name, value) in optional {
+        if let Some(v) = value {
+            out.push(Field::document(name, len, v));
+        }
+    }
+    out
+}
+
+fn char_length_with_paragraphs(text: &str) -> Output {
+    let mut para = Field::new("paragraph");
+    para.spans = paragraphs(text, true).iter().map(|p| (p.start, p.end, (p.end - p.start) as f64)).collect();
+    let len = char_len(text);
+    vec![para, Field::document("document", len, len as f64)]
+}
+
+fn whitespace_tokenizer_with_paragraphs(text: &str) -> Output {
+    let mut para = Field::new("paragraph");
+    para.spans = paragraphs(text, true)
+        .iter()
+        .map(|p| (p.start, p.end, whitespace_tokenizer_score(p.text) as f64))
+        .collect();
+    let total: f64 = para.spans.iter().map(|s| s.2).sum();
+    vec![para, Field::document("document", char_len(text), total)]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_name_computes() {
+        for name in NAMES {
+            assert!(compute(name, "Hello there.\nSecond line").is_some(), "{name}");
+        }
+        assert!(compute("nope", "x").is_none());
+    }
+
+    #[test]
+    fn paragraph_lengths_by_hand() {
+        let out = compute("char_length_with_paragraphs_v1", "ab\n\nçé 😀\n").unwrap();
+        assert_eq!(out[0].spans, vec![(0, 3, 3.0), (4, 9, 5.0)]);
+        assert_eq!(out[1].spans, vec![(0, 9, 9.0)]);
+        let out = compute("whitespace_tokenizer_with_paragraphs_v1", "a, b\nc").unwrap();
+        assert_eq!(out[0].spans, vec![(0, 5, 4.0), (5, 6, 2.0)]);
+        assert_eq!(out[1].spans, vec![(0, 6, 6.0)]);
+    }
+}

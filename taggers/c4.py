@@ -1,0 +1,96 @@
+"""C4 heuristics (Raffel et al. 2020) as Dolma 1.2.1's ``c4_v1`` and ``c4_v2`` compute them.
+
+Both lowercase the text and mark lines without terminal punctuation or with fewer than three words, plus
+document flags for naughty words, ``javascript``, ``lorem ipsum`` and ``{``. Dolma quirks kept for
+compatibility (see docs/compatibility.md): ``c4_v2`` computes line offsets on the *lowercased* text, and
+flags ``javascript`` anywhere in the text while ``c4_v1`` needs it as a whole word; ``c4_v1`` omits the
+trailing newline of the last line only.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from importlib import resources
+
+from dolma_tools import BaseTagger, DocResult, Document, Span, add_tagger
+
+MIN_WORDS_PER_LINE = 3
+END_PUNCTUATION = (".", "?", "!", '"')
+
+
+@lru_cache(maxsize=1)
+def naughty_lists() -> tuple[frozenset[str], re.Pattern[str]]:
+    """(single naughty words, one pattern matching any naughty phrase as a substring)."""
+    lines = resources.files("taggers").joinpath("data/naughty_words_en.txt").read_text(encoding="utf-8").splitlines()
+    words = frozenset(w for w in lines if " " not in w)
+    phrases = sorted((w for w in lines if " " in w), key=len, reverse=True)
+    return words, re.compile("|".join(map(re.escape, phrases)))
+
+
+def has_naughty_words(words: list[str], text: str) -> bool:
+    naughty_words, naughty_phrases = naughty_lists()
+    return not naughty_words.isdisjoint(words) or naughty_phrases.search(text) is not None
+
+
+def line_spans(lines: list[str]) -> list[Span]:
+    """The two line-level span types, in line order. A line's span includes its newline (all lines but the
+    last have one). Lowercasing never changes these two checks, so the lines may be lowercased or not."""
+    spans: list[Span] = []
+    start = 0
+    last = len(lines) - 1
+    for i, line in enumerate(lines):
+        end = start + len(line) + (i < last)
+        stripped = line.strip()
+        if not stripped.endswith(END_PUNCTUATION):
+            spans.append(Span(start, end, "lines_with_no_ending_punctuation"))
+        if len(stripped.split()) < MIN_WORDS_PER_LINE:
+            spans.append(Span(start, end, "lines_with_too_few_words"))
+        start = end
+    return spans
+
+
+@add_tagger("c4_v2")
+class C4V2(BaseTagger):
+    """C4 line and document heuristics (Dolma's faster c4_v2: whole-text checks, line spans)."""
+
+    def predict(self, doc: Document) -> DocResult:
+        text = doc.text.lower()
+        n = len(doc.text)
+        spans: list[Span] = []
+        if "{" in text:
+            spans.append(Span(0, n, "has_curly_brace"))
+        if "lorem ipsum" in text:
+            spans.append(Span(0, n, "has_lorem_ipsum"))
+        if "javascript" in text:
+            spans.append(Span(0, n, "has_javascript"))
+        if has_naughty_words(text.split(), text):
+            spans.append(Span(0, n, "has_naughty_word"))
+        lines = text.split("\n")
+        spans.extend(line_spans(lines))  # offsets in the lowercased text, as Dolma's
+        spans.append(Span(0, n, "line_count", len(lines)))
+        return DocResult(doc=doc, spans=spans)
+
+
+@add_tagger("c4_v1")
+class C4V1(BaseTagger):
+    """C4 heuristics line by line (Dolma's c4_v1: javascript and naughty words as whole words per line)."""
+
+    def predict(self, doc: Document) -> DocResult:
+        text = doc.text
+        n = len(text)
+        lines = text.split("\n")
+        spans = line_spans(lines)
+        naughty = javascript = lorem = curly = False
+        for line in lines:
+            line = line.lower().strip()
+            words = line.split()
+            naughty = naughty or has_naughty_words(words, line)
+            javascript = javascript or "javascript" in words
+            lorem = lorem or "lorem ipsum" in line
+            curly = curly or "{" in line
+        flags = ((naughty, "has_naughty_word"), (javascript, "has_javascript"), (lorem, "has_lorem_ipsum"),
+                 (curly, "has_curly_brace"))
+        spans.extend(Span(0, n, name) for flag, name in flags if flag)
+        spans.append(Span(0, n, "line_count", len(lines)))
+        return DocResult(doc=doc, spans=spans)
