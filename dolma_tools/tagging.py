@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from .documents import Document, attribute_key, attribute_row, make_variable_name
 from .errors import InputError, TaggerError
@@ -107,6 +107,27 @@ def _predict(name: str, tagger: BaseTagger, docs: list[Document], lines: list[in
     return results
 
 
+class _AttributeKeys:
+    """Memoised ``attribute_key(experiment, tagger, field)``: fields repeat on every document."""
+
+    def __init__(self) -> None:
+        self._per_tagger: dict[tuple[str, str], Callable[[str], str]] = {}
+
+    def for_tagger(self, experiment: str, tagger: str) -> Callable[[str], str]:
+        key_of = self._per_tagger.get((experiment, tagger))
+        if key_of is None:
+            cache: dict[str, str] = {}
+
+            def key_of(field: str) -> str:
+                key = cache.get(field)
+                if key is None:
+                    key = cache[field] = attribute_key(experiment, tagger, field)
+                return key
+
+            self._per_tagger[(experiment, tagger)] = key_of
+        return key_of
+
+
 def tag_file(job: Job, reporter: Reporter) -> JobResult:
     """Job function: tag ``job.inputs[0]``; ``job.params`` holds the outputs plan, policy and batch size."""
     path = job.inputs[0]
@@ -121,6 +142,7 @@ def tag_file(job: Job, reporter: Reporter) -> JobResult:
 
     import contextlib
 
+    keys = _AttributeKeys()
     with contextlib.ExitStack() as stack:
         writers = [JsonlWriter(stack.enter_context(atomic_write(o.path))) for o in outputs]
         for batch in _batches(iter_documents(path, policy, stats), batch_size):
@@ -130,20 +152,20 @@ def tag_file(job: Job, reporter: Reporter) -> JobResult:
             for name, tagger in taggers.items():
                 try:
                     predictions[name] = _predict(name, tagger, docs, lines, path)
-                except TaggerError as err:
+                except TaggerError:
                     if policy is OnError.RAISE:
                         raise
                     predictions[name] = _predict_each_skipping(name, tagger, docs, lines, path, stats)
                     tagger_failures += 1
-            for i, doc in enumerate(docs):
-                for out, writer in zip(outputs, writers):
+            for out, writer in zip(outputs, writers):
+                columns = [(keys.for_tagger(out.experiment, name), predictions[name]) for name in out.taggers]
+                for i, doc in enumerate(docs):
                     attributes: dict[str, list] = {}
-                    for name in out.taggers:
-                        grouped = predictions[name][i]
-                        if grouped is None:
-                            continue
-                        for field, values in grouped.items():
-                            attributes[attribute_key(out.experiment, name, field)] = values
+                    for key_of, grouped_per_doc in columns:
+                        grouped = grouped_per_doc[i]
+                        if grouped is not None:
+                            for field, values in grouped.items():
+                                attributes[key_of(field)] = values
                     writer.write(attribute_row(doc.id, doc.source, attributes))
             reporter.advance(docs=len(docs))
         for w in writers:

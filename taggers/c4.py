@@ -9,28 +9,28 @@ trailing newline of the last line only.
 
 from __future__ import annotations
 
-import re
 from functools import lru_cache
 from importlib import resources
 
 from dolma_tools import BaseTagger, DocResult, Document, Span, add_tagger
+from dolma_tools._rust import C4V2Core
+
+from ._rust_backed import BatchFirstTagger
 
 MIN_WORDS_PER_LINE = 3
 END_PUNCTUATION = (".", "?", "!", '"')
 
 
 @lru_cache(maxsize=1)
-def naughty_lists() -> tuple[frozenset[str], re.Pattern[str]]:
-    """(single naughty words, one pattern matching any naughty phrase as a substring)."""
+def naughty_lists() -> tuple[frozenset[str], tuple[str, ...]]:
+    """(single naughty words, naughty phrases: the entries with a space, matched as substrings)."""
     lines = resources.files("taggers").joinpath("data/naughty_words_en.txt").read_text(encoding="utf-8").splitlines()
-    words = frozenset(w for w in lines if " " not in w)
-    phrases = sorted((w for w in lines if " " in w), key=len, reverse=True)
-    return words, re.compile("|".join(map(re.escape, phrases)))
+    return frozenset(w for w in lines if " " not in w), tuple(w for w in lines if " " in w)
 
 
 def has_naughty_words(words: list[str], text: str) -> bool:
     naughty_words, naughty_phrases = naughty_lists()
-    return not naughty_words.isdisjoint(words) or naughty_phrases.search(text) is not None
+    return not naughty_words.isdisjoint(words) or any(p in text for p in naughty_phrases)
 
 
 def line_spans(lines: list[str]) -> list[Span]:
@@ -51,25 +51,17 @@ def line_spans(lines: list[str]) -> list[Span]:
 
 
 @add_tagger("c4_v2")
-class C4V2(BaseTagger):
+class C4V2(BatchFirstTagger):
     """C4 line and document heuristics (Dolma's faster c4_v2: whole-text checks, line spans)."""
 
-    def predict(self, doc: Document) -> DocResult:
-        text = doc.text.lower()
-        n = len(doc.text)
-        spans: list[Span] = []
-        if "{" in text:
-            spans.append(Span(0, n, "has_curly_brace"))
-        if "lorem ipsum" in text:
-            spans.append(Span(0, n, "has_lorem_ipsum"))
-        if "javascript" in text:
-            spans.append(Span(0, n, "has_javascript"))
-        if has_naughty_words(text.split(), text):
-            spans.append(Span(0, n, "has_naughty_word"))
-        lines = text.split("\n")
-        spans.extend(line_spans(lines))  # offsets in the lowercased text, as Dolma's
-        spans.append(Span(0, n, "line_count", len(lines)))
-        return DocResult(doc=doc, spans=spans)
+    def __init__(self) -> None:
+        words, phrases = naughty_lists()
+        self._core = C4V2Core(sorted(words), list(phrases))
+
+    def tag_batch(self, docs: list[Document]) -> list[dict[str, list[list]] | None]:
+        # Python lowercases (its case mapping is Dolma's); Rust does the rest on the lowercased text, so
+        # line offsets are in the lowercased text exactly as in Dolma
+        return self._core.tag_lowered([d.text.lower() for d in docs], [len(d.text) for d in docs])
 
 
 @add_tagger("c4_v1")

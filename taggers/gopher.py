@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from typing import Callable
 
-from dolma_tools import BaseTagger, DocResult, Document, Span, add_tagger
+from dolma_tools import Document, add_tagger
 
-from ._rust_backed import RustTagger, tag_texts
+from ._rust_backed import BatchFirstTagger, RustTagger, tag_texts
 
 
 @add_tagger("gopher_v1")
@@ -72,7 +72,7 @@ GOPHER_RULES: dict[str, Rule] = {
 
 
 @add_tagger("gopher_rules_v1")
-class GopherRulesV1(BaseTagger):
+class GopherRulesV1(BatchFirstTagger):
     """Pass (1) or fail (0) per Gopher paper rule with the paper's thresholds, and `pass` for all of them."""
 
     def tag_batch(self, docs: list[Document]) -> list[dict[str, list[list]] | None]:
@@ -84,7 +84,3 @@ class GopherRulesV1(BaseTagger):
             grouped["pass"] = [[0, n, float(all(verdicts.values()))]]
             out.append(grouped)
         return out
-
-    def predict(self, doc: Document) -> DocResult:
-        grouped = self.tag_batch([doc])[0] or {}
-        return DocResult(doc=doc, spans=[Span(s, e, f, v) for f, vals in grouped.items() for s, e, v in vals])

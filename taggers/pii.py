@@ -14,7 +14,7 @@ import re
 
 from dolma_tools import BaseTagger, DocResult, Document, Span, add_tagger
 
-from ._text import split_paragraphs
+from ._rust_backed import RustTagger
 
 EMAIL = "EMAIL_ADDRESS"
 PHONE = "PHONE_NUMBER"
@@ -35,10 +35,8 @@ DOLMA_URL = re.compile(
     "(\\([^\\s()<>]+\\)))*\\))+(?:\\(([^\\s()<>]+|(\\([^\\s()<>]+\\)))*\\)|[^\\s`!()\\[\\]"
     "{};:'\".,<>?«»“”‘’]))"
 )
-_PRE_IP = re.compile(r"\.[^\s]")
 _ANY_DIGIT = re.compile(r"\d")
 CONTEXT_WINDOW = 100
-MAX_QUESTION_MARKS = 10_000
 
 
 def dolma_contains_url(text: str) -> bool:
@@ -95,38 +93,14 @@ class PiiRegexWithCountsV2(PiiRegexV2):
 
 
 @add_tagger("pii_regex_with_counts_fast_v2")
-class PiiRegexWithCountsFastV2(BaseTagger):
-    """Dolma's fast paragraph-wise PII regexes with `doc_count` and `doc_frac` (Dolma's definitions)."""
+class PiiRegexWithCountsFastV2(RustTagger):
+    """Dolma's fast paragraph-wise PII regexes with `doc_count` and `doc_frac` (Dolma's definitions).
 
-    def predict(self, doc: Document) -> DocResult:
-        text = doc.text
-        spans: list[Span] = []
-        if text.count("?") <= MAX_QUESTION_MARKS:
-            # whole-text pre-checks are exact: a paragraph can only pass a check the text passes
-            want_email = "@" in text
-            want_phone = _ANY_DIGIT.search(text) is not None
-            want_ip = _PRE_IP.search(text) is not None
-            if want_email or want_phone or want_ip:
-                for p in split_paragraphs(text):
-                    if want_email and "@" in p.text:
-                        self._emails(p.text, p.start, spans)
-                    if want_phone and _ANY_DIGIT.search(p.text):
-                        spans.extend(Span(p.start + m.start(), p.start + m.end(), PHONE) for m in DOLMA_PHONE.finditer(p.text))
-                    if want_ip and _PRE_IP.search(p.text):
-                        # Dolma also drops IPs whose text matches its URL pattern: digits and dots never do
-                        spans.extend(Span(p.start + m.start(), p.start + m.end(), IP) for m in DOLMA_IP.finditer(p.text))
-        n = len(text)
-        spans.append(Span(0, n, "doc_count", len(spans)))
-        # Dolma's doc_frac includes the doc_count span itself, so it is >= 1 (kept for compatibility)
-        spans.append(Span(0, n, "doc_frac", sum(s.end - s.start for s in spans) / n if n else -1.0))
-        return DocResult(doc=doc, spans=spans)
+    Computed by the Rust core with the same patterns (Python's \\s and \\d spelled out); Dolma's extra
+    URL check on IP matches is dropped because digits and dots can never match its URL pattern.
+    """
 
-    @staticmethod
-    def _emails(text: str, offset: int, spans: list[Span]) -> None:
-        for m in DOLMA_EMAIL.finditer(text):
-            addressee, domain = m.group(1).split("@", 1)
-            if addressee.strip() != "(" and "." in domain:
-                spans.append(Span(offset + m.start(), offset + m.end(), EMAIL))
+    RUST_NAME = "pii_regex_with_counts_fast_v2"
 
 
 # --- pii_regex_v3: corrected ----------------------------------------------------------------------------

@@ -5,6 +5,8 @@ letter is, and the ``regex`` package's ``\\w``/``\\s`` drive the whitespace toke
 ``char::is_whitespace``/``is_alphabetic`` differ (e.g. U+001C..U+001F, combining marks), so the Rust core
 uses these tables, generated from the very Python and ``regex`` versions the reference outputs come from.
 
+Python's ``re`` classes ``\\s`` and ``\\d`` are exported too, to build Rust regexes matching like Dolma's.
+
 Run with CPython 3.11 (Unicode 14.0) and the ``regex`` package installed:
     python rust_ext/tools/gen_unicode_tables.py > rust_ext/src/taggers/unicode_tables.rs
 """
@@ -15,11 +17,15 @@ import sys
 import unicodedata
 from typing import Callable, Iterator
 
+import re
+
 import regex
 
 MAX = sys.maxunicode + 1
 _REGEX_WORD = regex.compile(r"\w")
 _REGEX_SPACE = regex.compile(r"\s")
+_RE_SPACE = re.compile(r"\s")
+_RE_DIGIT = re.compile(r"\d")
 
 
 def ranges(pred: Callable[[str], bool]) -> Iterator[tuple[int, int]]:
@@ -40,6 +46,8 @@ TABLES = {
     "PY_ISALPHA": ("Python `str.isalpha()`", str.isalpha),
     "REGEX_WORD": ("`\\w` of the `regex` package (Dolma's whitespace tokenizer)", lambda c: bool(_REGEX_WORD.match(c))),
     "REGEX_SPACE": ("`\\s` of the `regex` package (Dolma's whitespace tokenizer)", lambda c: bool(_REGEX_SPACE.match(c))),
+    "RE_SPACE": ("`\\s` of Python's `re` (Dolma's PII patterns)", lambda c: bool(_RE_SPACE.match(c))),
+    "RE_DIGIT": ("`\\d` of Python's `re` (Dolma's PII patterns)", lambda c: bool(_RE_DIGIT.match(c))),
 }
 
 

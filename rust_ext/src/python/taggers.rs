@@ -4,6 +4,7 @@ use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString};
 
+use crate::taggers::c4::{c4_v2, Naughty};
 use crate::taggers::catalog;
 use crate::taggers::output::Output;
 use crate::taggers::round::round5;
@@ -37,6 +38,33 @@ fn tag_texts<'py>(py: Python<'py>, name: &str, texts: &Bound<'py, PyList>) -> Py
     Ok(out)
 }
 
+/// Dolma's `c4_v2` with its naughty-word lists loaded once.
+#[pyclass(frozen)]
+struct C4V2Core {
+    naughty: Naughty,
+}
+
+#[pymethods]
+impl C4V2Core {
+    #[new]
+    fn new(words: Vec<String>, phrases: Vec<String>) -> Self {
+        C4V2Core { naughty: Naughty::new(words, phrases) }
+    }
+
+    /// `lowered[i]` is `text.lower()` of document i and `lengths[i]` its original length.
+    fn tag_lowered<'py>(&self, py: Python<'py>, lowered: &Bound<'py, PyList>, lengths: Vec<usize>) -> PyResult<Bound<'py, PyList>> {
+        if lowered.len() != lengths.len() {
+            return Err(PyValueError::new_err("lowered and lengths differ in length"));
+        }
+        let out = PyList::empty(py);
+        for (item, len) in lowered.iter().zip(lengths) {
+            let text = item.downcast::<PyString>()?.to_str()?;
+            out.append(to_dict(py, &c4_v2(&self.naughty, text, len))?)?;
+        }
+        Ok(out)
+    }
+}
+
 /// Names of the taggers `tag_texts` accepts.
 #[pyfunction]
 fn rust_tagger_names() -> Vec<&'static str> {
@@ -51,6 +79,7 @@ fn round_score5(x: f64) -> f64 {
 
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(tag_texts, m)?)?;
+    m.add_class::<C4V2Core>()?;
     m.add_function(wrap_pyfunction!(rust_tagger_names, m)?)?;
     m.add_function(wrap_pyfunction!(round_score5, m)?)?;
     Ok(())

@@ -3,10 +3,12 @@
 use super::gopher::{self, GopherStats};
 use super::length::whitespace_tokenizer_score;
 use super::output::{Field, Output};
+use super::pii::DolmaPii;
 use super::text::{char_len, paragraphs};
 
 /// Names accepted by [`compute`].
-pub const NAMES: [&str; 5] = [
+pub const NAMES: [&str; 6] = [
+    "pii_regex_with_counts_fast_v2",
     "gopher_v1",
     "gopher_v2",
     "char_length_with_paragraphs_v1",
@@ -24,8 +26,15 @@ pub fn compute(name: &str, text: &str) -> Option<Output> {
             vec![Field::document("length", char_len(text), whitespace_tokenizer_score(text) as f64)]
         }
         "whitespace_tokenizer_with_paragraphs_v1" => whitespace_tokenizer_with_paragraphs(text),
+        "pii_regex_with_counts_fast_v2" => dolma_pii().fast_v2(text),
         _ => return None,
     })
+}
+
+/// Compiled once per process.
+fn dolma_pii() -> &'static DolmaPii {
+    static PII: std::sync::OnceLock<DolmaPii> = std::sync::OnceLock::new();
+    PII.get_or_init(DolmaPii::new)
 }
 
 /// Fields in Dolma's order: n-gram fractions, then the scalar statistics; extra paper fields last.

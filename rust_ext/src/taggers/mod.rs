@@ -3,12 +3,14 @@
 //!
 //! Offsets returned to callers are code-point offsets (Python `str` indices), never byte offsets.
 
+pub mod c4;
 pub mod catalog;
 pub mod chars;
 pub mod gopher;
 pub mod length;
 pub mod ngrams;
 pub mod output;
+pub mod pii;
 pub mod round;
 pub mod text;
 pub mod unicode_tables;

@@ -1,6 +1,8 @@
 //! Exact word n-gram counting by interning: words get ids in order of first occurrence, and the n-gram at
 //! position i gets the id of the pair (id of the (n-1)-gram at i, id of word i+n-1). No hashing of text
-//! windows, so counts are exact, and ids are again in order of first occurrence.
+//! windows, so counts are exact, and ids are again in order of first occurrence. An n-gram whose
+//! (n-1)-gram prefix occurs once occurs once too, so it gets a fresh id without a hash lookup: past the
+//! first levels almost every position takes that shortcut.
 
 use rustc_hash::FxHashMap;
 
@@ -51,6 +53,7 @@ pub struct NgramLevels<'a> {
     words: &'a Words,
     prefix: Vec<usize>,
     prev: Vec<u32>,
+    prev_counts: Vec<u32>,
     n: usize,
     max_n: usize,
     pairs: FxHashMap<u64, u32>,
@@ -63,7 +66,11 @@ impl<'a> NgramLevels<'a> {
         for &l in &words.lens {
             prefix.push(prefix.last().unwrap() + l);
         }
-        NgramLevels { words, prefix, prev: words.ids.clone(), n: 1, max_n, pairs: FxHashMap::default() }
+        let mut prev_counts = vec![0u32; words.ids.iter().map(|&i| i as usize + 1).max().unwrap_or(0)];
+        for &id in &words.ids {
+            prev_counts[id as usize] += 1;
+        }
+        NgramLevels { words, prefix, prev: words.ids.clone(), prev_counts, n: 1, max_n, pairs: FxHashMap::default() }
     }
 }
 
@@ -79,14 +86,17 @@ impl Iterator for NgramLevels<'_> {
         self.n = n;
         let positions = total - n + 1;
         self.pairs.clear();
-        self.pairs.reserve(positions);
         let mut at = Vec::with_capacity(positions);
-        let mut counts: Vec<u32> = Vec::new();
-        let mut chars: Vec<usize> = Vec::new();
+        let mut counts: Vec<u32> = Vec::with_capacity(positions);
+        let mut chars: Vec<usize> = Vec::with_capacity(positions);
         for i in 0..positions {
-            let key = ((self.prev[i] as u64) << 32) | self.words.ids[i + n - 1] as u64;
             let next = counts.len() as u32;
-            let id = *self.pairs.entry(key).or_insert(next);
+            let id = if self.prev_counts[self.prev[i] as usize] == 1 {
+                next
+            } else {
+                let key = ((self.prev[i] as u64) << 32) | self.words.ids[i + n - 1] as u64;
+                *self.pairs.entry(key).or_insert(next)
+            };
             if id == next {
                 counts.push(0);
                 chars.push(self.prefix[i + n] - self.prefix[i]);
@@ -94,7 +104,8 @@ impl Iterator for NgramLevels<'_> {
             counts[id as usize] += 1;
             at.push(id);
         }
-        self.prev = at.clone();
+        self.prev.clone_from(&at);
+        self.prev_counts.clone_from(&counts);
         Some(NgramLevel { n, at, counts, chars })
     }
 }
