@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
 from .documents import Document, attribute_key, attribute_row, make_variable_name
-from .errors import InputError, TaggerError
+from .errors import ConfigError, InputError, TaggerError
 from .io.atomic import atomic_write
 from .io.jsonl import JsonlWriter, OnError, ReadStats, iter_documents
 from .io.paths import attribute_path, join, make_destination_paths, split_glob
@@ -18,6 +18,7 @@ DEFAULT_BATCH_SIZE = 512
 
 _instances: dict[str, BaseTagger] = {}
 _seed = 1
+_options: dict[str, dict[str, Any]] = {}
 
 
 def run_seed() -> int:
@@ -26,18 +27,37 @@ def run_seed() -> int:
 
 
 def tagger_instance(name: str) -> BaseTagger:
-    """One instance per tagger per process (models load once per worker)."""
+    """One instance per tagger per process (models load once per worker), built with its ``tagger_options``."""
     inst = _instances.get(name)
     if inst is None:
-        inst = get_tagger_class(name)()
+        inst = get_tagger_class(name)(**_options.get(name, {}))
         _instances[name] = inst
     return inst
 
 
-def setup_worker(tagger_modules: list[str], seed: int = 1) -> None:
+def check_tagger_options(options: dict[str, dict[str, Any]]) -> None:
+    """Fails before any work if an option names no selected tagger's constructor parameter."""
+    import inspect
+
+    for name, kwargs in options.items():
+        if not isinstance(kwargs, dict):
+            raise ConfigError(f"options of tagger '{name}' must be a mapping, got {kwargs!r}", f"tagger_options.{name}")
+        cls = get_tagger_class(name)
+        try:
+            inspect.signature(cls).bind(**kwargs)
+        except TypeError as exc:
+            params = [p for p in inspect.signature(cls).parameters if p not in ("args", "kwargs")]
+            raise ConfigError(
+                f"tagger '{name}' does not take these options ({exc}); it accepts: {', '.join(params) or 'none'}",
+                f"tagger_options.{name}",
+            ) from None
+
+
+def setup_worker(tagger_modules: list[str], seed: int = 1, tagger_options: dict[str, dict[str, Any]] | None = None) -> None:
     """Runs in every worker process before its first job: registers built-ins and the user's plugins."""
-    global _seed
+    global _seed, _options
     _seed = seed
+    _options = dict(tagger_options or {})
     _instances.clear()
     ensure_loaded(tagger_modules)
 

@@ -4,10 +4,17 @@ use super::gopher::{self, GopherStats};
 use super::length::whitespace_tokenizer_score;
 use super::output::{Field, Output};
 use super::pii::DolmaPii;
+use super::repetition::{covered, find_repetitions, Repetition};
+
+/// Longest repeated unit (characters) and minimum repetitions of the repetition taggers.
+pub const REPETITION_MAX_PERIOD: usize = 100;
+pub const REPETITION_MIN_TIMES: usize = 4;
 use super::text::{char_len, paragraphs};
 
 /// Names accepted by [`compute`].
-pub const NAMES: [&str; 6] = [
+pub const NAMES: [&str; 8] = [
+    "repetitions_v2",
+    "paragraph_repetitions_v2",
     "pii_regex_with_counts_fast_v2",
     "gopher_v1",
     "gopher_v2",
@@ -27,6 +34,8 @@ pub fn compute(name: &str, text: &str) -> Option<Output> {
         }
         "whitespace_tokenizer_with_paragraphs_v1" => whitespace_tokenizer_with_paragraphs(text),
         "pii_regex_with_counts_fast_v2" => dolma_pii().fast_v2(text),
+        "repetitions_v2" => repetitions(text, false),
+        "paragraph_repetitions_v2" => repetitions(text, true),
         _ => return None,
     })
 }
@@ -85,6 +94,35 @@ pub fn gopher_fields(s: &GopherStats) -> Output {
             out.push(Field::document(name, len, v));
         }
     }
+    out
+}
+
+/// `repetition` spans (score: times repeated) and Dolma's three document statistics; per paragraph when
+/// `per_paragraph` (a repetition then never crosses a newline).
+fn repetitions(text: &str, per_paragraph: bool) -> Output {
+    let chars: Vec<char> = text.chars().collect();
+    let mut reps: Vec<Repetition> = Vec::new();
+    if per_paragraph {
+        for p in paragraphs(text, false) {
+            let found = find_repetitions(&chars[p.start..p.end], REPETITION_MAX_PERIOD, REPETITION_MIN_TIMES);
+            reps.extend(found.into_iter().map(|r| Repetition { start: r.start + p.start, end: r.end + p.start, ..r }));
+        }
+    } else {
+        reps = find_repetitions(&chars, REPETITION_MAX_PERIOD, REPETITION_MIN_TIMES);
+    }
+    let n = chars.len();
+    let mut spans = Field::new("repetition");
+    spans.spans = reps.iter().map(|r| (r.start, r.end, r.times as f64)).collect();
+    let max_times = reps.iter().map(|r| r.times).max().unwrap_or(0);
+    let max_len = reps.iter().map(|r| r.end - r.start).max().unwrap_or(0);
+    let frac = if n == 0 { 0.0 } else { covered(&reps) as f64 / n as f64 };
+    let mut out = Vec::with_capacity(4);
+    if !spans.spans.is_empty() {
+        out.push(spans);
+    }
+    out.push(Field::document("doc_max_score_repetition", n, max_times as f64));
+    out.push(Field::document("doc_max_length_repetition", n, max_len as f64));
+    out.push(Field::document("doc_frac_repetition", n, frac));
     out
 }
 

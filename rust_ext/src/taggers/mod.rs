@@ -11,6 +11,7 @@ pub mod length;
 pub mod ngrams;
 pub mod output;
 pub mod pii;
+pub mod repetition;
 pub mod round;
 pub mod text;
 pub mod unicode_tables;

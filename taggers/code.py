@@ -1,0 +1,85 @@
+"""Code taggers: leaked secrets, and copyright/licence comment headers.
+
+- ``code_secrets_v2``: well-known secret formats (AWS, GitHub, Slack, Google, Stripe, OpenAI keys, private
+  key blocks, JWTs) and quoted values assigned to names like ``password`` or ``api_key``. Spans
+  ``SECRET_<kind>`` cover the secret itself; ``doc`` = secrets per whitespace word (-1 for no words), like
+  Dolma's ``code_secrets_v1`` (which needs the detect-secrets package; not reproduced).
+- ``code_copyright_comments_v1``: Dolma's rule (RedPajama's): the first ``/* ... */`` block if it mentions
+  "copyright" (``copyright_notice``), otherwise the leading run of ``//``, ``#``, ``--`` or empty lines
+  (``comment_block``); ``doc`` = (span length + 1) / text length, 0 without a span.
+"""
+
+from __future__ import annotations
+
+import re
+
+from dolma_tools import BaseTagger, DocResult, Document, Span, add_tagger
+
+SECRET_PATTERNS: dict[str, re.Pattern[str]] = {
+    "AWS_Access_Key": re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"),
+    "GitHub_Token": re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})\b"),
+    "Slack_Token": re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}"),
+    "Google_API_Key": re.compile(r"\bAIza[0-9A-Za-z_\-]{35}"),
+    "Stripe_Key": re.compile(r"\b[sr]k_live_[0-9A-Za-z]{20,}\b"),
+    "OpenAI_Key": re.compile(r"\bsk-(?:proj-)?[A-Za-z0-9_-]{32,}"),
+    "Private_Key": re.compile(r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |PGP |ENCRYPTED )?PRIVATE KEY(?: BLOCK)?-----"),
+    "JSON_Web_Token": re.compile(r"\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}"),
+}
+# name = "value" where the name says it is a secret; the span is the quoted value only
+_ASSIGNED_SECRET = re.compile(
+    r"""(?i)\b[\w.-]*(?:password|passwd|secret|api[_-]?key|access[_-]?token|auth[_-]?token)[\w.-]*["']?\s*[:=]\s*(["'])([^"'\s]{8,})\1"""
+)
+_PLACEHOLDER = re.compile(r"(?i)^(?:x+|\*+|\.+|<[^>]*>|\$\{[^}]*\}|changeme|password|example\w*|your[_-]?\w*)$")
+
+
+def find_secrets(text: str) -> list[Span]:
+    spans = [Span(m.start(), m.end(), f"SECRET_{kind}") for kind, pattern in SECRET_PATTERNS.items() for m in pattern.finditer(text)]
+    taken = [(s.start, s.end) for s in spans]
+    for m in _ASSIGNED_SECRET.finditer(text):
+        start, end = m.span(2)
+        if not _PLACEHOLDER.match(m.group(2)) and not any(s <= start < e for s, e in taken):
+            spans.append(Span(start, end, "SECRET_Assigned_Secret"))
+    spans.sort(key=lambda s: s.start)
+    return spans
+
+
+@add_tagger("code_secrets_v2")
+class CodeSecretsV2(BaseTagger):
+    """Spans of API keys, tokens, private keys and assigned passwords; `doc` = secrets per word."""
+
+    def predict(self, doc: Document) -> DocResult:
+        spans = find_secrets(doc.text)
+        words = len(doc.text.split())
+        spans.append(Span(0, len(doc.text), "doc", len(spans) / words if words else -1.0))
+        return DocResult(doc=doc, spans=spans)
+
+
+_C_BLOCK_COMMENT = re.compile(r"/\*[^*]*\*+(?:[^/*][^*]*\*+)*/")
+_COPYRIGHT = re.compile("copyright", re.IGNORECASE)
+
+
+def copyright_spans(text: str) -> list[Span]:
+    block = _C_BLOCK_COMMENT.search(text)
+    if block:
+        return [Span(block.start(), block.end(), "copyright_notice")] if _COPYRIGHT.search(block.group()) else []
+    lines = 0
+    end = 0
+    for line in text.split("\n"):
+        if line.startswith(("//", "#", "--")) or not line:
+            lines += 1
+            end += len(line) if line else 1  # Dolma's arithmetic: newlines after comment lines are not counted
+        else:
+            break
+    return [Span(0, end, "comment_block")] if lines else []
+
+
+@add_tagger("code_copyright_comments_v1")
+class CodeCopyrightCommentsV1(BaseTagger):
+    """Copyright comment headers (Dolma's rule): `copyright_notice` or `comment_block`, and `doc` share."""
+
+    def predict(self, doc: Document) -> DocResult:
+        spans = copyright_spans(doc.text)
+        n = len(doc.text)
+        score = 0.0 if not spans else ((spans[0].end - spans[0].start + 1) / n if n else -1.0)
+        spans.append(Span(0, n, "doc", score))
+        return DocResult(doc=doc, spans=spans)

@@ -1,0 +1,88 @@
+"""A generic fastText classifier tagger for any model file (DCLM- or FineWeb-Edu-style quality models,
+Jigsaw-style toxicity models, your own from ``dolma-tools train-fasttext``), plus Dolma's Jigsaw names.
+
+Options (``tagger_options: {ft_classifier_v1: {...}}`` or a subclass's class attributes):
+
+- ``model_path``: the ``.bin``/``.ftz`` file (required);
+- ``level``: ``document`` (one span per label over the text) or ``paragraph`` (one per non-blank line);
+- ``labels``: labels to write, with or without ``__label__`` (default: every label of the model);
+- ``lowercase``: lowercase the text before predicting (for models trained on lowercased text).
+
+Fields are the labels without the ``__label__`` prefix; scores are probabilities. Predictions are batched:
+one fastText call per batch of documents (or of all their paragraphs).
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from dolma_tools import Document, add_tagger
+from dolma_tools.errors import ConfigError
+
+from ._rust_backed import BatchFirstTagger
+from ._text import split_paragraphs
+from dolma_tools.fasttext_models import clean_line, load_model, predict_all_labels, strip_label
+
+LEVELS = ("document", "paragraph")
+
+
+class FastTextClassifier(BatchFirstTagger):
+    """Scores of a fastText model's labels, per document or per paragraph (options: model_path, level, labels)."""
+
+    MODEL_PATH: ClassVar[str | None] = None
+    LEVEL: ClassVar[str] = "document"
+    LABELS: ClassVar[list[str] | None] = None
+    LOWERCASE: ClassVar[bool] = False
+    #: Keep the ``__label__`` prefix in field names (Dolma's Jigsaw taggers do).
+    KEEP_PREFIX: ClassVar[bool] = False
+
+    def __init__(self, model_path: str | None = None, level: str | None = None, labels: list[str] | None = None,
+                 lowercase: bool | None = None) -> None:
+        self.model = load_model(model_path or self.MODEL_PATH or "")
+        self.level = level or self.LEVEL
+        if self.level not in LEVELS:
+            raise ConfigError(f"level must be one of {', '.join(LEVELS)}, got {self.level!r}", "tagger_options")
+        wanted = labels if labels is not None else self.LABELS
+        self.labels = None if wanted is None else [f"__label__{strip_label(label)}" for label in wanted]
+        if self.labels is not None:
+            unknown = sorted(set(self.labels) - set(self.model.get_labels()))
+            if unknown:
+                raise ConfigError(f"labels {unknown} are not in the model (it has {self.model.get_labels()})", "tagger_options")
+        self.lowercase = self.LOWERCASE if lowercase is None else lowercase
+
+    def _fields(self, predictions: list[tuple[str, float]]) -> list[tuple[str, float]]:
+        if self.labels is not None:
+            scores = dict(predictions)
+            predictions = [(label, scores.get(label, 0.0)) for label in self.labels]
+        return [(label if self.KEEP_PREFIX else strip_label(label), p) for label, p in predictions]
+
+    def tag_batch(self, docs: list[Document]) -> list[dict[str, list[list]] | None]:
+        units: list[tuple[int, int, int, str]] = []  # (doc index, start, end, text)
+        for i, doc in enumerate(docs):
+            if self.level == "document":
+                units.append((i, 0, len(doc.text), doc.text))
+            else:
+                units.extend((i, p.start, p.end, p.text) for p in split_paragraphs(doc.text))
+        predictions = predict_all_labels(self.model, [clean_line(u[3], self.lowercase) for u in units])
+        out: list[dict[str, list[list]]] = [{} for _ in docs]
+        for (i, start, end, _), preds in zip(units, predictions):
+            for field, score in self._fields(preds):
+                out[i].setdefault(field, []).append([start, end, round(score, 5)])
+        return out
+
+
+@add_tagger("ft_classifier_v1")
+class FastTextClassifierV1(FastTextClassifier):
+    """Any fastText model's label probabilities (tagger_options: model_path, level, labels, lowercase)."""
+
+
+@add_tagger("jigsaw_hatespeech_document_v2")
+class JigsawHatespeechDocumentV2(FastTextClassifier):
+    """Dolma's Jigsaw hate-speech tagger (fields keep `__label__`); needs tagger_options model_path."""
+
+    KEEP_PREFIX = True
+
+
+@add_tagger("jigsaw_nsfw_document_v1")
+class JigsawNsfwDocumentV1(JigsawHatespeechDocumentV2):
+    """Dolma's Jigsaw NSFW tagger (fields keep `__label__`); needs tagger_options model_path."""
