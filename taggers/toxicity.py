@@ -35,6 +35,10 @@ class ProfanityDocV1(BatchFirstTagger):
 class ProfanitySentenceV1(BatchFirstTagger):
     """Offensive probability of every sentence (`sentence`) and the document's maximum (`document_max`)."""
 
+    @property
+    def defaults(self) -> list[str]:
+        return ["sentence"]
+
     def tag_batch(self, docs: list[Document]) -> list[dict[str, list[list]] | None]:
         sentences = [(i, s) for i, d in enumerate(docs) for s in split_sentences(d.text)]
         probs = profanity_model()([s.text for _, s in sentences])

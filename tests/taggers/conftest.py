@@ -27,3 +27,8 @@ def tag_one(name: str, text: str, options: dict[str, Any] | None = None, metadat
 @pytest.fixture
 def tag():
     return tag_one
+
+
+@pytest.fixture
+def run():
+    return run_tagger
