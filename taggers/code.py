@@ -15,16 +15,8 @@ import re
 
 from dolma_tools import BaseTagger, DocResult, Document, Span, add_tagger
 
-SECRET_PATTERNS: dict[str, re.Pattern[str]] = {
-    "AWS_Access_Key": re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"),
-    "GitHub_Token": re.compile(r"\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})\b"),
-    "Slack_Token": re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}"),
-    "Google_API_Key": re.compile(r"\bAIza[0-9A-Za-z_\-]{35}"),
-    "Stripe_Key": re.compile(r"\b[sr]k_live_[0-9A-Za-z]{20,}\b"),
-    "OpenAI_Key": re.compile(r"\bsk-(?:proj-)?[A-Za-z0-9_-]{32,}"),
-    "Private_Key": re.compile(r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |PGP |ENCRYPTED )?PRIVATE KEY(?: BLOCK)?-----"),
-    "JSON_Web_Token": re.compile(r"\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}"),
-}
+from ._secrets import SECRET_PATTERNS
+
 # name = "value" where the name says it is a secret; the span is the quoted value only
 _ASSIGNED_SECRET = re.compile(
     r"""(?i)\b[\w.-]*(?:password|passwd|secret|api[_-]?key|access[_-]?token|auth[_-]?token)[\w.-]*["']?\s*[:=]\s*(["'])([^"'\s]{8,})\1"""

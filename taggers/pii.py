@@ -15,6 +15,7 @@ import re
 from dolma_tools import BaseTagger, DocResult, Document, Span, add_tagger
 
 from ._rust_backed import RustTagger
+from ._secrets import ANY_SECRET
 
 EMAIL = "EMAIL_ADDRESS"
 PHONE = "PHONE_NUMBER"
@@ -110,21 +111,6 @@ V3_IPV4 = re.compile(r"(?<![\w.])(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:
 V3_IPV6_CANDIDATE = re.compile(r"(?<![\w:])(?:[0-9A-Fa-f]{1,4}:|:){2,7}(?::|[0-9A-Fa-f]{1,4})(?![\w:])")
 V3_CARD = re.compile(r"(?<![\w-])\d(?:[ -]?\d){12,18}(?![\w-])")
 V3_URL = re.compile(r"(?i)\b(?:https?://|ftp://|www\d{0,3}\.)[^\s<>\"']+")
-V3_SECRETS = re.compile(
-    "|".join(
-        [
-            r"\bAKIA[0-9A-Z]{16}\b",  # AWS access key id
-            r"\bgh[pousr]_[A-Za-z0-9]{36,255}\b",  # GitHub tokens
-            r"\bgithub_pat_[A-Za-z0-9_]{22,255}\b",
-            r"\bxox[abposr]-[A-Za-z0-9-]{10,}",  # Slack tokens
-            r"\bAIza[0-9A-Za-z_\-]{35}",  # Google API key
-            r"\b[sr]k_live_[0-9A-Za-z]{20,}\b",  # Stripe secret/restricted keys
-            r"\bsk-(?:proj-)?[A-Za-z0-9_-]{32,}",  # OpenAI-style secret keys
-            r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |PGP |ENCRYPTED )?PRIVATE KEY(?: BLOCK)?-----",
-            r"\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}",  # JSON web tokens
-        ]
-    )
-)
 _CONTEXT_FALSE_POSITIVE = re.compile(r"(?i)\b(?:isbn|doi)\b")
 V3_CONTEXT_WINDOW = 30
 
@@ -149,7 +135,7 @@ def v3_spans(text: str) -> list[Span]:
     found: list[Span] = []
     if "@" in text:
         found.extend(Span(m.start(), m.end(), EMAIL) for m in V3_EMAIL.finditer(text))
-    for m in V3_SECRETS.finditer(text):
+    for m in ANY_SECRET.finditer(text):
         found.append(Span(m.start(), m.end(), SECRET))
     if _ANY_DIGIT.search(text):
         for m in V3_CARD.finditer(text):

@@ -7,7 +7,7 @@
 use rustc_hash::FxHashMap;
 
 use super::chars::{py_isalpha, py_isspace};
-use super::ngrams::{NgramLevels, Words};
+use super::ngrams::{NgramLevel, NgramLevels, Words};
 use super::text::{char_len, split_whitespace_py, strip_py};
 
 const REQUIRED_WORDS: [&str; 8] = ["the", "be", "to", "of", "and", "that", "have", "with"];
@@ -68,21 +68,12 @@ pub fn dolma_v1(text: &str) -> GopherStats {
     let words = split_whitespace_py(text);
     let interned = Words::new(&words);
     let char_count = interned.char_count();
-    s.word_count = words.len();
     s.median_word_length = Some(median(&interned.lens));
     s.symbol_to_word_ratio = ratio(words.iter().filter(|w| w.contains('#') || w.contains('…')).count(), words.len());
-    s.fraction_of_words_with_alpha_character =
-        ratio(words.iter().filter(|w| w.chars().any(py_isalpha)).count(), words.len());
-    s.required_word_count = words.iter().filter(|w| REQUIRED_WORDS.contains(w)).count();
-
-    for level in NgramLevels::new(&interned, MAX_N) {
-        if level.n <= MOST_COMMON_MAX_N {
-            s.most_common_ngram.push((level.n, ratio(level.most_common_chars(), char_count)));
-        } else {
-            let (dup, all) = level.duplicate_chars_with_overlaps();
-            s.duplicate_ngram.push((level.n, ratio(dup, all)));
-        }
-    }
+    word_and_ngram_stats(&mut s, &words, &interned, |level| {
+        let (dup, all) = level.duplicate_chars_with_overlaps();
+        ratio(dup, all)
+    });
 
     let lines: Vec<&str> = text.split('\n').collect();
     let bullets = lines.iter().filter(|l| l.starts_with('*') || l.starts_with('-')).count();
@@ -93,6 +84,23 @@ pub fn dolma_v1(text: &str) -> GopherStats {
     s.fraction_of_duplicate_lines = ratio(dup_lines, lines.len());
     s.fraction_of_characters_in_duplicate_lines = ratio(dup_chars, char_count);
     s
+}
+
+/// Shared by both flavours: word count, words with a letter, required words, and the n-gram fractions
+/// (most common n-gram for n <= 4, `duplicate(level)` above).
+fn word_and_ngram_stats(s: &mut GopherStats, words: &[&str], interned: &Words, duplicate: impl Fn(&NgramLevel) -> f64) {
+    let char_count = interned.char_count();
+    s.word_count = words.len();
+    s.fraction_of_words_with_alpha_character =
+        ratio(words.iter().filter(|w| w.chars().any(py_isalpha)).count(), words.len());
+    s.required_word_count = words.iter().filter(|w| REQUIRED_WORDS.contains(w)).count();
+    for level in NgramLevels::new(interned, MAX_N) {
+        if level.n <= MOST_COMMON_MAX_N {
+            s.most_common_ngram.push((level.n, ratio(level.most_common_chars(), char_count)));
+        } else {
+            s.duplicate_ngram.push((level.n, duplicate(&level)));
+        }
+    }
 }
 
 /// `(occurrences, chars of occurrences)` of the items that occur more than once, all occurrences counted.
@@ -126,24 +134,13 @@ pub fn paper(text: &str) -> GopherStats {
     let words = split_whitespace_py(text);
     let interned = Words::new(&words);
     let char_count = interned.char_count();
-    s.word_count = words.len();
     s.mean_word_length = Some(ratio(char_count, words.len()));
     let hashes: usize = words.iter().map(|w| w.matches('#').count()).sum();
     let ellipses: usize = words.iter().map(|w| w.matches("...").count() + w.matches('…').count()).sum();
     s.hash_to_word_ratio = Some(ratio(hashes, words.len()));
     s.ellipsis_to_word_ratio = Some(ratio(ellipses, words.len()));
     s.symbol_to_word_ratio = ratio(hashes.max(ellipses), words.len());
-    s.fraction_of_words_with_alpha_character =
-        ratio(words.iter().filter(|w| w.chars().any(py_isalpha)).count(), words.len());
-    s.required_word_count = words.iter().filter(|w| REQUIRED_WORDS.contains(w)).count();
-
-    for level in NgramLevels::new(&interned, MAX_N) {
-        if level.n <= MOST_COMMON_MAX_N {
-            s.most_common_ngram.push((level.n, ratio(level.most_common_chars(), char_count)));
-        } else {
-            s.duplicate_ngram.push((level.n, ratio(level.duplicate_covered_chars(&interned), char_count)));
-        }
-    }
+    word_and_ngram_stats(&mut s, &words, &interned, |level| ratio(level.duplicate_covered_chars(&interned), char_count));
 
     let lines: Vec<&str> = text.split('\n').map(strip_py).filter(|l| !l.is_empty()).collect();
     let bullets = lines.iter().filter(|l| l.starts_with(PAPER_BULLETS)).count();

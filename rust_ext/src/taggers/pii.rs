@@ -85,7 +85,7 @@ impl DolmaPii {
             if want_email || want_phone || want_ip {
                 for p in paragraphs(text, true) {
                     let mut cursor = CharCursor::new(p.text);
-                    let mut push = |field: &mut Field, s: usize, e: usize, cursor: &mut CharCursor| {
+                    let push = |field: &mut Field, s: usize, e: usize, cursor: &mut CharCursor| {
                         let (cs, ce) = (cursor.at(s), cursor.at(e));
                         field.spans.push((p.start + cs, p.start + ce, 1.0));
                     };

@@ -88,6 +88,6 @@ mod tests {
         let chars: Vec<char> = text.chars().collect();
         let r = find_repetitions(&chars, 100, 4);
         assert_eq!(r.len(), 1);
-        assert_eq!((r[0].start, r[0].end, r[0].period, r[0].times), (0, 100_000, 1.max(2), 50_000));
+        assert_eq!((r[0].start, r[0].end, r[0].period, r[0].times), (0, 100_000, 2, 50_000));
     }
 }
