@@ -84,7 +84,7 @@ class PiiRegexV2(BaseTagger):
 
 @add_tagger("pii_regex_with_counts_v2")
 class PiiRegexWithCountsV2(PiiRegexV2):
-    """pii_regex_v2 plus `doc_count` (Dolma counts every span but `doc`, so the count is spans + 0)."""
+    """pii_regex_v2 plus `doc_count`, the number of PII spans."""
 
     def predict(self, doc: Document) -> DocResult:
         result = super().predict(doc)
