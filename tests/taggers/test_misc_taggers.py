@@ -104,3 +104,10 @@ def test_token_counts_with_dolma_fixture_tokenizer(tag) -> None:
         pytest.skip("../shared fixtures are not present")
     g = tag("tokenizer_count_v1", "Hello world", {"tokenizer": str(fixture)})
     assert g["tokens"][0][:2] == [0, 11] and g["tokens"][0][2] >= 2
+
+
+def test_repetitions_on_input_that_makes_backtracking_explode(tag) -> None:
+    # Dolma's (.+?)(\s?\1){3,} takes quadratic-or-worse time on long runs without a repeat; ours is linear
+    text = "".join(chr(0x4E00 + (i * 7919) % 20000) for i in range(20_000)) + "ab" * 3
+    g = tag("repetitions_v2", text)
+    assert "repetition" not in g and g["doc_frac_repetition"] == [[0, 20_006, 0.0]]

@@ -78,3 +78,9 @@ def test_luhn() -> None:
     assert luhn_valid("4111111111111111")
     assert luhn_valid("79927398713")
     assert not luhn_valid("79927398710")
+
+
+def test_dolma_url_rule_needs_a_backspace(tag) -> None:
+    # Dolma's URL pattern starts with a literal backspace: only then does a URL suppress phone numbers
+    assert "PHONE_NUMBER" in tag("pii_regex_v2", "call 555 123 4567 at www.example.com/x ")
+    assert "PHONE_NUMBER" not in tag("pii_regex_v2", "call 555 123 4567 at \bwww.example.com/x ")
