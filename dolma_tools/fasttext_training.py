@@ -20,6 +20,7 @@ from .io.jsonl import iter_documents
 from .io.paths import glob_paths
 
 LABEL_PREFIX = "__label__"
+QUANTIZE_CUTOFF = 100_000
 
 
 @dataclass
@@ -110,6 +111,7 @@ def train_classifier(
     dim: int = 100,
     min_count: int = 1,
     threads: int = 2,
+    bucket: int = 2_000_000,
 ) -> TrainingReport:
     fasttext = require_training()
     if not 0.0 <= test_fraction < 1.0:
@@ -137,10 +139,12 @@ def train_classifier(
         with open(train_file, "w", encoding="utf-8") as fh:
             fh.write("\n".join(train) + "\n")
         model = fasttext.train_supervised(input=train_file, epoch=epoch, lr=lr, wordNgrams=word_ngrams, dim=dim,
-                                          minCount=min_count, thread=max(1, threads), seed=seed, verbose=0)
+                                          minCount=min_count, thread=max(1, threads), seed=seed, bucket=bucket,
+                                          verbose=0)
     os.makedirs(os.path.dirname(os.path.abspath(model_path)), exist_ok=True)
     if model_path.endswith(".ftz"):
-        model.quantize(input=None, retrain=False)
+        # keep the 100k most useful rows of the n-gram table: quantised models stay small
+        model.quantize(input=None, qnorm=True, retrain=False, cutoff=QUANTIZE_CUTOFF)
     model.save_model(model_path)
     report = TrainingReport(model_path=model_path, train_docs=len(train), test_docs=len(test), labels=counts)
     evaluate(model, test, report)

@@ -46,14 +46,15 @@ class TagConfig(RunOptions):
     )
 
 
-def parse_tagger_options(value: dict[str, Any] | str) -> dict[str, dict[str, Any]]:
+def parse_mapping_option(value: dict[str, Any] | str, key: str) -> dict[str, Any]:
+    """A mapping option: as given in a config file, or as a JSON string on the command line."""
     if isinstance(value, str):
         try:
             value = json.loads(value) if value.strip() else {}
         except json.JSONDecodeError as exc:
-            raise ConfigError(f"not valid JSON: {exc}", "tagger_options") from None
+            raise ConfigError(f"not valid JSON: {exc}", key) from None
     if not isinstance(value, dict):
-        raise ConfigError(f"expected a mapping of tagger name to options, got {value!r}", "tagger_options")
+        raise ConfigError(f"expected a mapping, got {value!r}", key)
     return value
 
 
@@ -92,7 +93,7 @@ def run(cfg: TagConfig) -> int:
         get_tagger_class(name)  # unknown tagger names fail before any work
     if not cfg.taggers:
         raise ConfigError("at least one tagger is required", "taggers")
-    tagger_options = parse_tagger_options(cfg.tagger_options)
+    tagger_options = parse_mapping_option(cfg.tagger_options, "tagger_options")
     unused = sorted(set(tagger_options) - set(cfg.taggers))
     if unused:
         raise ConfigError(f"options given for taggers that are not run: {', '.join(unused)}", "tagger_options")

@@ -40,7 +40,7 @@ def trained_model(tmp_path_factory) -> Path:
     model = root / "model.bin"
     code = cli_main(["train-fasttext", "--positive", str(root / "pos" / "documents" / "*.gz"), "--negative",
                      str(root / "neg" / "documents" / "*.gz"), "--model_path", str(model), "--epoch", "20",
-                     "--test_fraction", "0.2", "--threads", "1"])
+                     "--test_fraction", "0.2", "--threads", "1", "--bucket", "20000"])
     assert code in (0, None)
     return model
 
@@ -61,9 +61,23 @@ def test_train_fasttext_from_label_field(tmp_path: Path) -> None:
     _write(tmp_path / "documents" / "mixed.jsonl.gz", docs + [{"id": "unlabelled", "text": "no label here"}])
     model = tmp_path / "topic.bin"
     assert cli_main(["train-fasttext", "--documents", str(tmp_path / "documents" / "*.gz"), "--label_field",
-                     "metadata.topic", "--model_path", str(model), "--epoch", "20", "--threads", "1"]) in (0, None)
+                     "metadata.topic", "--model_path", str(model), "--epoch", "20", "--threads", "1",
+                     "--bucket", "20000"]) in (0, None)
     metrics = json.loads(Path(str(model) + ".metrics.json").read_text())
     assert metrics["labels"] == {"food": 60, "code": 60}  # the unlabelled document is not used
+
+
+def test_quantised_model_is_small_and_works(tmp_path: Path, tag) -> None:
+    rng = random.Random(9)
+    _write(tmp_path / "a" / "x.jsonl.gz", _docs(COOKING, "a", 80, rng))
+    _write(tmp_path / "b" / "x.jsonl.gz", _docs(CODING, "b", 80, rng))
+    model = tmp_path / "small.ftz"
+    assert cli_main(["train-fasttext", "--labels", json.dumps({"food": [str(tmp_path / "a" / "*.gz")], "code": [str(tmp_path / "b" / "*.gz")]}),
+                     "--model_path", str(model), "--epoch", "20", "--threads", "1", "--bucket", "20000",
+                     "--dim", "16"]) in (0, None)
+    assert model.stat().st_size < 400_000  # unquantised: at least 20,000 buckets x 16 dims x 4 bytes = 1.28 MB
+    g = tag("ft_classifier_v1", "bake the dough", {"model_path": str(model), "labels": ["food"]})
+    assert g["food"][0][2] > 0.5
 
 
 def test_train_needs_two_labels(tmp_path: Path, capsys) -> None:
