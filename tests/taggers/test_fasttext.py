@@ -135,3 +135,10 @@ def test_prediction_only_fasttext_module_gives_a_clear_error(monkeypatch) -> Non
     with pytest.raises(DolmaToolsError) as err:
         require_training()
     assert str(err.value) == FIX_IMPORT_CLASH and "fasttext-community" in str(err.value)
+
+
+def test_jigsaw_taggers_keep_label_prefix(tag, trained_model: Path) -> None:
+    for name in ("jigsaw_hatespeech_document_v2", "jigsaw_nsfw_document_v1"):
+        g = tag(name, "bake the bread 😀", {"model_path": str(trained_model)})
+        assert set(g) == {"__label__positive", "__label__negative"}
+        assert g["__label__positive"][0][:2] == [0, 16]

