@@ -12,18 +12,28 @@ pub fn char_len(s: &str) -> usize {
     }
 }
 
-/// Python `s.split()`: runs of non-`isspace` characters.
+/// Python `s.split()`: runs of non-`isspace` characters. Scans bytes; only non-ASCII bytes are decoded.
 pub fn split_whitespace_py(text: &str) -> Vec<&str> {
-    let mut words = Vec::new();
+    let bytes = text.as_bytes();
+    let mut words = Vec::with_capacity(bytes.len() / 6);
     let mut start: Option<usize> = None;
-    for (i, c) in text.char_indices() {
-        if py_isspace(c) {
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let (space, width) = if b < 0x80 {
+            (matches!(b, b'\t'..=b'\r' | 0x1c..=0x20), 1)
+        } else {
+            let c = text[i..].chars().next().expect("valid UTF-8");
+            (py_isspace(c), c.len_utf8())
+        };
+        if space {
             if let Some(s) = start.take() {
                 words.push(&text[s..i]);
             }
         } else if start.is_none() {
             start = Some(i);
         }
+        i += width;
     }
     if let Some(s) = start {
         words.push(&text[s..]);
