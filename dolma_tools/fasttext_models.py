@@ -35,13 +35,19 @@ def require_training() -> Any:
     return module
 
 
-@lru_cache(maxsize=None)
-def load_model(path: str) -> Any:
-    """A fastText model (``.bin`` or ``.ftz``) from a local file; loaded once per process."""
+def check_model_file(path: str | None) -> str:
+    """``path`` if it names an existing file, else a ConfigError saying how to give one."""
     if not path:
         raise ConfigError("a fastText model path is required (tagger_options: {<tagger>: {model_path: ...}})", "tagger_options")
     if not os.path.isfile(path):
         raise ConfigError(f"fastText model file {path} does not exist", "tagger_options")
+    return path
+
+
+@lru_cache(maxsize=None)
+def load_model(path: str) -> Any:
+    """A fastText model (``.bin`` or ``.ftz``) from a local file; loaded once per process."""
+    check_model_file(path)
     module = fasttext_module()
     try:
         return module.load_model(path)

@@ -26,6 +26,14 @@ class BaseTagger:
         """Fields that are always present in the output (as empty lists when no span has that type)."""
         return []
 
+    @classmethod
+    def check_options(cls, **options) -> None:
+        """Raise ``ConfigError`` if these constructor options cannot work (a missing model file, say).
+
+        Called once in the main process before any work, with the tagger's ``tagger_options``; cheap checks
+        only (no model loading). The default accepts everything.
+        """
+
     @abstractmethod
     def predict(self, doc: Document) -> DocResult:
         raise NotImplementedError

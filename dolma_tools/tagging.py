@@ -35,11 +35,16 @@ def tagger_instance(name: str) -> BaseTagger:
     return inst
 
 
-def check_tagger_options(options: dict[str, dict[str, Any]]) -> None:
-    """Fails before any work if an option names no selected tagger's constructor parameter."""
+def check_tagger_options(taggers: list[str], options: dict[str, dict[str, Any]]) -> None:
+    """Fails before any work if an option is no constructor parameter of its tagger, or a tagger's
+    ``check_options`` rejects its options (e.g. a required model file is not given)."""
     import inspect
 
-    for name, kwargs in options.items():
+    unused = sorted(set(options) - set(taggers))
+    if unused:
+        raise ConfigError(f"options given for taggers that are not run: {', '.join(unused)}", "tagger_options")
+    for name in taggers:
+        kwargs = options.get(name, {})
         if not isinstance(kwargs, dict):
             raise ConfigError(f"options of tagger '{name}' must be a mapping, got {kwargs!r}", f"tagger_options.{name}")
         cls = get_tagger_class(name)
@@ -51,6 +56,7 @@ def check_tagger_options(options: dict[str, dict[str, Any]]) -> None:
                 f"tagger '{name}' does not take these options ({exc}); it accepts: {', '.join(params) or 'none'}",
                 f"tagger_options.{name}",
             ) from None
+        cls.check_options(**kwargs)
 
 
 def setup_worker(tagger_modules: list[str], seed: int = 1, tagger_options: dict[str, dict[str, Any]] | None = None) -> None:

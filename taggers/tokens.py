@@ -20,13 +20,17 @@ from ._text import split_paragraphs
 class TokenizerCountV1(BatchFirstTagger):
     """Number of tokens of the document (tagger_options: tokenizer = a tokenizer.json file)."""
 
-    def __init__(self, tokenizer: str | None = None, paragraphs: bool = False) -> None:
-        from tokenizers import Tokenizer
-
+    @classmethod
+    def check_options(cls, tokenizer: str | None = None, paragraphs: bool = False) -> None:
         if not tokenizer or not os.path.isfile(tokenizer):
             raise ConfigError(
                 f"tokenizer_count_v1 needs a tokenizer JSON file (tagger_options: {{tokenizer_count_v1: {{tokenizer: path}}}}); "
                 f"got {tokenizer!r}", "tagger_options")
+
+    def __init__(self, tokenizer: str | None = None, paragraphs: bool = False) -> None:
+        from tokenizers import Tokenizer
+
+        self.check_options(tokenizer)
         try:
             self.tokenizer = Tokenizer.from_file(tokenizer)
         except Exception as exc:  # tokenizers raises plain Exceptions on malformed files

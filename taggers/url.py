@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from dolma_tools import Document, add_tagger
 from dolma_tools.errors import ConfigError
+from dolma_tools.io.paths import exists
 from dolma_tools.io.streams import open_read
 
 from ._rust_backed import BatchFirstTagger
@@ -93,9 +94,16 @@ class UrlBlocklistV1(BatchFirstTagger):
 
     FIELDS = ["text", "metadata"]
 
-    def __init__(self, blocklist: str | None = None, field: str = "metadata.url") -> None:
+    @classmethod
+    def check_options(cls, blocklist: str | None = None, field: str = "metadata.url") -> None:
         if not blocklist:
             raise ConfigError("url_blocklist_v1 needs a blocklist file: tagger_options: {url_blocklist_v1: {blocklist: path}}", "tagger_options")
+        if not exists(blocklist):
+            raise ConfigError(f"blocklist {blocklist} does not exist", "tagger_options")
+
+    def __init__(self, blocklist: str | None = None, field: str = "metadata.url") -> None:
+        self.check_options(blocklist, field)
+        assert blocklist is not None
         try:
             with open_read(blocklist) as fh:
                 lines = fh.read().decode("utf-8").splitlines()

@@ -94,10 +94,7 @@ def run(cfg: TagConfig) -> int:
     if not cfg.taggers:
         raise ConfigError("at least one tagger is required", "taggers")
     tagger_options = parse_mapping_option(cfg.tagger_options, "tagger_options")
-    unused = sorted(set(tagger_options) - set(cfg.taggers))
-    if unused:
-        raise ConfigError(f"options given for taggers that are not run: {', '.join(unused)}", "tagger_options")
-    check_tagger_options(tagger_options)
+    check_tagger_options(cfg.taggers, tagger_options)
     files = expand_documents(cfg.documents)
     plan = plan_outputs(cfg.documents, files, cfg.taggers, cfg.experiment, cfg.destination)
     jobs = [

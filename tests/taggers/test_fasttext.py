@@ -142,3 +142,13 @@ def test_jigsaw_taggers_keep_label_prefix(tag, trained_model: Path) -> None:
         g = tag(name, "bake the bread 😀", {"model_path": str(trained_model)})
         assert set(g) == {"__label__positive", "__label__negative"}
         assert g["__label__positive"][0][:2] == [0, 16]
+
+
+def test_missing_required_options_fail_before_any_work(tmp_path: Path, capsys) -> None:
+    _write(tmp_path / "documents" / "x.jsonl.gz", [{"id": "a", "text": "t"}])
+    for tagger, message in (("ft_classifier_v1", "model path is required"), ("url_blocklist_v1", "needs a blocklist"),
+                            ("tokenizer_count_v1", "tokenizer JSON")):
+        capsys.readouterr()
+        assert cli_main(["tag", "--documents", str(tmp_path / "documents" / "*.gz"), "--taggers", tagger]) == 2
+        assert message in capsys.readouterr().err
+    assert not (tmp_path / "attributes").exists()  # nothing was started
