@@ -17,18 +17,23 @@ from dolma_tools import BaseTagger, DocResult, Document, Span, add_tagger
 
 from ._secrets import SECRET_PATTERNS
 
-# name = "value" where the name says it is a secret; the span is the quoted value only
-_ASSIGNED_SECRET = re.compile(
-    r"""(?i)\b[\w.-]*(?:password|passwd|secret|api[_-]?key|access[_-]?token|auth[_-]?token)[\w.-]*["']?\s*[:=]\s*(["'])([^"'\s]{8,})\1"""
-)
+# name = "value" where the name contains a secret-like word; the span is the quoted value only. The word is
+# found first, then the assignment is matched right after it (linear time even on long tokens).
+_SECRET_NAME = re.compile(r"(?i)password|passwd|secret|api[_-]?key|access[_-]?token|auth[_-]?token")
+_ASSIGNMENT_AFTER_NAME = re.compile(r"""[\w.-]{0,40}["']?\s{0,8}[:=]\s{0,8}(["'])([^"'\s]{8,200})\1""")
 _PLACEHOLDER = re.compile(r"(?i)^(?:x+|\*+|\.+|<[^>]*>|\$\{[^}]*\}|changeme|password|example\w*|your[_-]?\w*)$")
 
 
 def find_secrets(text: str) -> list[Span]:
     spans = [Span(m.start(), m.end(), f"SECRET_{kind}") for kind, pattern in SECRET_PATTERNS.items() for m in pattern.finditer(text)]
     taken = [(s.start, s.end) for s in spans]
-    for m in _ASSIGNED_SECRET.finditer(text):
+    reach = 0
+    for name in _SECRET_NAME.finditer(text):
+        m = _ASSIGNMENT_AFTER_NAME.match(text, name.end()) if name.start() >= reach else None
+        if m is None:
+            continue
         start, end = m.span(2)
+        reach = end
         if not _PLACEHOLDER.match(m.group(2)) and not any(s <= start < e for s, e in taken):
             spans.append(Span(start, end, "SECRET_Assigned_Secret"))
     spans.sort(key=lambda s: s.start)

@@ -13,6 +13,7 @@ import ipaddress
 import re
 
 from dolma_tools import BaseTagger, DocResult, Document, Span, add_tagger
+from dolma_tools._rust import dolma_pii_matches
 
 from ._rust_backed import RustTagger
 from ._secrets import ANY_SECRET
@@ -23,12 +24,10 @@ IP = "IP_ADDRESS"
 CARD = "CREDIT_CARD"
 SECRET = "SECRET"
 
-# --- Dolma 1.2.1's patterns (behaviour to reproduce, quirks included) ---------------------------------
-# The e-mail pattern needs a whitespace character after the address (so one at the very end of a text is
-# missed) and its span includes the surrounding punctuation/whitespace.
-DOLMA_EMAIL = re.compile(r"[.\s@,?!;:)(]*([^\s@]+@[^\s@,?!;:)(]+?)[.\s@,?!;:)(]?[\s\n\r]")
-DOLMA_PHONE = re.compile(r"\s+\(?(\d{3})\)?[-\. ]*(\d{3})[-. ]?(\d{4})")
-DOLMA_IP = re.compile(r"(?:(?:25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)\.){3}(?:25[0-5]|2[0-4][0-9]|[01]?[0-9][0-9]?)")
+# --- Dolma 1.2.1's rules (behaviour to reproduce, quirks included) ------------------------------------
+# Its e-mail, phone and IP patterns live in the Rust core (rust_ext/src/taggers/pii.rs). The e-mail pattern
+# needs a whitespace character after the address (so one at the very end of a text is missed) and its span
+# includes the surrounding punctuation/whitespace.
 # Dolma's URL pattern starts with "\b" inside a non-raw string: a literal backspace (U+0008). It can only
 # match text that contains that character, so the check below short-circuits on it.
 DOLMA_URL = re.compile(
@@ -49,16 +48,17 @@ def _false_positive_context(context: str) -> bool:
 
 
 def dolma_regex_spans(text: str) -> list[Span]:
-    """Dolma's ``pii_regex_v1/v2`` spans: whole-text matches, then its post-processing rules."""
+    """Dolma's ``pii_regex_v1/v2`` spans: whole-text matches (found by the Rust core in linear time; Python's
+    backtracking search is quadratic on long tokens), then Dolma's post-processing rules."""
+    emails, phones, ips = dolma_pii_matches(text)
     spans: list[Span] = []
-    for m in DOLMA_EMAIL.finditer(text):
-        parts = m.group(0).split("@")
+    for start, end in emails:
+        parts = text[start:end].split("@")
         if parts[0].strip() != "(" and "." in parts[1]:
-            spans.append(Span(m.start(), m.end(), EMAIL))
+            spans.append(Span(start, end, EMAIL))
     has_url: bool | None = None
-    for kind, pattern in ((PHONE, DOLMA_PHONE), (IP, DOLMA_IP)):
-        for m in pattern.finditer(text):
-            start, end = m.span()
+    for kind, matches in ((PHONE, phones), (IP, ips)):
+        for start, end in matches:
             if _false_positive_context(text[max(0, start - CONTEXT_WINDOW) : end + CONTEXT_WINDOW]):
                 continue
             if kind == PHONE:

@@ -65,6 +65,12 @@ impl C4V2Core {
     }
 }
 
+/// Whole-text matches `(emails, phones, ips)` of Dolma's PII patterns, as code-point spans.
+#[pyfunction]
+fn dolma_pii_matches(text: &str) -> [Vec<(usize, usize)>; 3] {
+    catalog::dolma_pii().whole_text_matches(text)
+}
+
 /// Names of the taggers `tag_texts` accepts.
 #[pyfunction]
 fn rust_tagger_names() -> Vec<&'static str> {
@@ -81,6 +87,7 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(tag_texts, m)?)?;
     m.add_class::<C4V2Core>()?;
     m.add_function(wrap_pyfunction!(rust_tagger_names, m)?)?;
+    m.add_function(wrap_pyfunction!(dolma_pii_matches, m)?)?;
     m.add_function(wrap_pyfunction!(round_score5, m)?)?;
     Ok(())
 }

@@ -41,7 +41,7 @@ pub fn compute(name: &str, text: &str) -> Option<Output> {
 }
 
 /// Compiled once per process.
-fn dolma_pii() -> &'static DolmaPii {
+pub fn dolma_pii() -> &'static DolmaPii {
     static PII: std::sync::OnceLock<DolmaPii> = std::sync::OnceLock::new();
     PII.get_or_init(DolmaPii::new)
 }

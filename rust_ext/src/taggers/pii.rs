@@ -72,6 +72,20 @@ impl DolmaPii {
         }
     }
 
+    /// Whole-text matches of the three patterns, as code-point spans (e-mails, phones, IPs), for Dolma's
+    /// `pii_regex_v2`, whose rules the caller applies. Linear time, unlike Python's backtracking search.
+    pub fn whole_text_matches(&self, text: &str) -> [Vec<(usize, usize)>; 3] {
+        let mut out: [Vec<(usize, usize)>; 3] = Default::default();
+        let patterns = [&self.email, &self.phone, &self.ip];
+        for (found, pattern) in out.iter_mut().zip(patterns) {
+            let mut cursor = CharCursor::new(text);
+            for m in pattern.find_iter(text) {
+                found.push((cursor.at(m.start()), cursor.at(m.end())));
+            }
+        }
+        out
+    }
+
     /// `pii_regex_with_counts_fast_v2` fields for `text`.
     pub fn fast_v2(&self, text: &str) -> Output {
         let mut email = Field::new(EMAIL);
@@ -142,6 +156,15 @@ mod tests {
         assert_eq!(out[2].spans, vec![(40, 48, 1.0)]);
         assert_eq!(out[3].spans, vec![(0, 48, 3.0)]);
         assert_eq!(out[4].spans, vec![(0, 48, (13 + 13 + 8 + 48) as f64 / 48.0)]);
+    }
+
+    #[test]
+    fn whole_text_matches_cross_paragraphs() {
+        // across the newline the phone pattern's leading whitespace can start at the "\n"
+        let [emails, phones, ips] = DolmaPii::new().whole_text_matches("ü\n555 123 4567 1.2.3.4");
+        assert!(emails.is_empty());
+        assert_eq!(phones, vec![(1, 14)]);
+        assert_eq!(ips, vec![(15, 22)]);
     }
 
     #[test]
