@@ -91,3 +91,39 @@ class JigsawHatespeechDocumentV2(FastTextClassifier):
 @add_tagger("jigsaw_nsfw_document_v1")
 class JigsawNsfwDocumentV1(JigsawHatespeechDocumentV2):
     """Dolma's Jigsaw NSFW tagger (fields keep `__label__`); needs tagger_options model_path."""
+
+
+@add_tagger("dclm-oh-eli5")
+class DclmOhEli5(FastTextClassifier):
+    """Dolma's DCLM quality tagger (`score` = P(hq)); needs tagger_options model_path (the DCLM fastText file)."""
+
+    def tag_batch(self, docs: list[Document]) -> list[dict[str, list[list]] | None]:
+        # Dolma joins the stripped text's lines with spaces and keeps the top label only
+        lines = [" ".join(d.text.strip().splitlines()) for d in docs]
+        labels, probs = self.model.predict(lines, k=1) if lines else ([], [])
+        out = []
+        for doc, (label,), (prob,) in zip(docs, labels, probs):
+            score = 1.0 - float(prob) if label == "__label__cc" else float(prob)
+            field = strip_label(label).replace("cc", "score").replace("hq", "score")
+            out.append({field: [[0, len(doc.text), round(score, 5)]]})
+        return out
+
+
+@add_tagger("dolma17-quality")
+class Dolma17Quality(FastTextClassifier):
+    """Dolma 1.7's quality classifier (one field per label); needs tagger_options model_path."""
+
+    def __init__(self, model_path: str | None = None) -> None:
+        from tokenizers import normalizers, pre_tokenizers
+
+        super().__init__(model_path=model_path)
+        # Dolma's preprocessing, with the same (Rust) whitespace rules: strip, split on whitespace, join
+        self._strip = normalizers.Strip()
+        self._split = pre_tokenizers.WhitespaceSplit()
+
+    def tag_batch(self, docs: list[Document]) -> list[dict[str, list[list]] | None]:
+        lines = [" ".join(t for t, _ in self._split.pre_tokenize_str(self._strip.normalize_str(d.text))) for d in docs]
+        out: list[dict[str, list[list]] | None] = []
+        for doc, preds in zip(docs, predict_all_labels(self.model, lines)):
+            out.append({strip_label(label): [[0, len(doc.text), round(p, 5)]] for label, p in preds})
+        return out

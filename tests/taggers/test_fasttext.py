@@ -152,3 +152,11 @@ def test_missing_required_options_fail_before_any_work(tmp_path: Path, capsys) -
         assert cli_main(["tag", "--documents", str(tmp_path / "documents" / "*.gz"), "--taggers", tagger]) == 2
         assert message in capsys.readouterr().err
     assert not (tmp_path / "attributes").exists()  # nothing was started
+
+
+def test_dolma_quality_taggers_with_a_local_model(tag, trained_model: Path) -> None:
+    # dclm-oh-eli5 keeps the top label; with our labels (not hq/cc) the field is the label itself
+    g = tag("dclm-oh-eli5", "  bake the\ndough  ", {"model_path": str(trained_model)})
+    assert list(g) == ["positive"] and g["positive"][0][:2] == [0, 18] and g["positive"][0][2] > 0.5
+    g = tag("dolma17-quality", "compile\tthe python module", {"model_path": str(trained_model)})
+    assert set(g) == {"positive", "negative"} and g["negative"][0][2] > 0.5
