@@ -26,12 +26,28 @@ class BaseTagger:
         """Fields that are always present in the output (as empty lists when no span has that type)."""
         return []
 
+    @classmethod
+    def check_options(cls, **options) -> None:
+        """Raise ``ConfigError`` if these constructor options cannot work (a missing model file, say).
+
+        Called once in the main process before any work, with the tagger's ``tagger_options``; cheap checks
+        only (no model loading). The default accepts everything.
+        """
+
     @abstractmethod
     def predict(self, doc: Document) -> DocResult:
         raise NotImplementedError
 
     def predict_batch(self, docs: list[Document]) -> list[DocResult]:
         return [self.predict(doc) for doc in docs]
+
+    def tag_batch(self, docs: list[Document]) -> list[dict[str, list[list]] | None]:
+        """Grouped attribute values of each document, as written to the attribute file.
+
+        The runtime calls this. The default is ``predict_batch`` + ``group_output``; taggers whose core
+        computes grouped values directly (the Rust-backed built-ins) override it to skip ``Span`` objects.
+        """
+        return [self.group_output(result) for result in self.predict_batch(docs)]
 
     def group_output(self, result: DocResult) -> dict[str, list[list]]:
         """Spans grouped by type, as ``{type: [[start, end, score], ...]}`` (scores rounded)."""

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from .documents import Document, attribute_key, attribute_row, make_variable_name
-from .errors import InputError, TaggerError
+from .errors import ConfigError, InputError, TaggerError
 from .io.atomic import atomic_write
 from .io.jsonl import JsonlWriter, OnError, ReadStats, iter_documents
 from .io.paths import attribute_path, join, make_destination_paths, split_glob
@@ -18,6 +18,7 @@ DEFAULT_BATCH_SIZE = 512
 
 _instances: dict[str, BaseTagger] = {}
 _seed = 1
+_options: dict[str, dict[str, Any]] = {}
 
 
 def run_seed() -> int:
@@ -26,18 +27,43 @@ def run_seed() -> int:
 
 
 def tagger_instance(name: str) -> BaseTagger:
-    """One instance per tagger per process (models load once per worker)."""
+    """One instance per tagger per process (models load once per worker), built with its ``tagger_options``."""
     inst = _instances.get(name)
     if inst is None:
-        inst = get_tagger_class(name)()
+        inst = get_tagger_class(name)(**_options.get(name, {}))
         _instances[name] = inst
     return inst
 
 
-def setup_worker(tagger_modules: list[str], seed: int = 1) -> None:
+def check_tagger_options(taggers: list[str], options: dict[str, dict[str, Any]]) -> None:
+    """Fails before any work if an option is no constructor parameter of its tagger, or a tagger's
+    ``check_options`` rejects its options (e.g. a required model file is not given)."""
+    import inspect
+
+    unused = sorted(set(options) - set(taggers))
+    if unused:
+        raise ConfigError(f"options given for taggers that are not run: {', '.join(unused)}", "tagger_options")
+    for name in taggers:
+        kwargs = options.get(name, {})
+        if not isinstance(kwargs, dict):
+            raise ConfigError(f"options of tagger '{name}' must be a mapping, got {kwargs!r}", f"tagger_options.{name}")
+        cls = get_tagger_class(name)
+        try:
+            inspect.signature(cls).bind(**kwargs)
+        except TypeError as exc:
+            params = [p for p in inspect.signature(cls).parameters if p not in ("args", "kwargs")]
+            raise ConfigError(
+                f"tagger '{name}' does not take these options ({exc}); it accepts: {', '.join(params) or 'none'}",
+                f"tagger_options.{name}",
+            ) from None
+        cls.check_options(**kwargs)
+
+
+def setup_worker(tagger_modules: list[str], seed: int = 1, tagger_options: dict[str, dict[str, Any]] | None = None) -> None:
     """Runs in every worker process before its first job: registers built-ins and the user's plugins."""
-    global _seed
+    global _seed, _options
     _seed = seed
+    _options = dict(tagger_options or {})
     _instances.clear()
     ensure_loaded(tagger_modules)
 
@@ -91,8 +117,9 @@ def _batches(rows: Iterator[tuple[int, dict[str, Any]]], size: int) -> Iterator[
 
 
 def _predict(name: str, tagger: BaseTagger, docs: list[Document], lines: list[int], path: str) -> list:
+    """Grouped attribute values of every document (``tag_batch``), or a TaggerError naming the document."""
     try:
-        results = tagger.predict_batch(docs)
+        results = tagger.tag_batch(docs)
     except Exception as exc:
         # find the document that fails, so the error can name it
         for doc, line in zip(docs, lines):
@@ -100,10 +127,31 @@ def _predict(name: str, tagger: BaseTagger, docs: list[Document], lines: list[in
                 tagger.predict(doc)
             except Exception as inner:
                 raise TaggerError(name, doc.id, path, line, f"{type(inner).__name__}: {inner}") from inner
-        raise TaggerError(name, docs[0].id, path, lines[0], f"predict_batch: {type(exc).__name__}: {exc}") from exc
+        raise TaggerError(name, docs[0].id, path, lines[0], f"tag_batch: {type(exc).__name__}: {exc}") from exc
     if len(results) != len(docs):
-        raise TaggerError(name, docs[0].id, path, lines[0], f"predict_batch returned {len(results)} results for {len(docs)} documents")
+        raise TaggerError(name, docs[0].id, path, lines[0], f"tag_batch returned {len(results)} results for {len(docs)} documents")
     return results
+
+
+class _AttributeKeys:
+    """Memoised ``attribute_key(experiment, tagger, field)``: fields repeat on every document."""
+
+    def __init__(self) -> None:
+        self._per_tagger: dict[tuple[str, str], Callable[[str], str]] = {}
+
+    def for_tagger(self, experiment: str, tagger: str) -> Callable[[str], str]:
+        key_of = self._per_tagger.get((experiment, tagger))
+        if key_of is None:
+            cache: dict[str, str] = {}
+
+            def key_of(field: str) -> str:
+                key = cache.get(field)
+                if key is None:
+                    key = cache[field] = attribute_key(experiment, tagger, field)
+                return key
+
+            self._per_tagger[(experiment, tagger)] = key_of
+        return key_of
 
 
 def tag_file(job: Job, reporter: Reporter) -> JobResult:
@@ -120,6 +168,7 @@ def tag_file(job: Job, reporter: Reporter) -> JobResult:
 
     import contextlib
 
+    keys = _AttributeKeys()
     with contextlib.ExitStack() as stack:
         writers = [JsonlWriter(stack.enter_context(atomic_write(o.path))) for o in outputs]
         for batch in _batches(iter_documents(path, policy, stats), batch_size):
@@ -129,21 +178,20 @@ def tag_file(job: Job, reporter: Reporter) -> JobResult:
             for name, tagger in taggers.items():
                 try:
                     predictions[name] = _predict(name, tagger, docs, lines, path)
-                except TaggerError as err:
+                except TaggerError:
                     if policy is OnError.RAISE:
                         raise
                     predictions[name] = _predict_each_skipping(name, tagger, docs, lines, path, stats)
                     tagger_failures += 1
-            for i, doc in enumerate(docs):
-                for out, writer in zip(outputs, writers):
+            for out, writer in zip(outputs, writers):
+                columns = [(keys.for_tagger(out.experiment, name), predictions[name]) for name in out.taggers]
+                for i, doc in enumerate(docs):
                     attributes: dict[str, list] = {}
-                    for name in out.taggers:
-                        res = predictions[name][i]
-                        if res is None:
-                            continue
-                        tagger = taggers[name]
-                        for field, values in tagger.group_output(res).items():
-                            attributes[attribute_key(out.experiment, name, field)] = values
+                    for key_of, grouped_per_doc in columns:
+                        grouped = grouped_per_doc[i]
+                        if grouped is not None:
+                            for field, values in grouped.items():
+                                attributes[key_of(field)] = values
                     writer.write(attribute_row(doc.id, doc.source, attributes))
             reporter.advance(docs=len(docs))
         for w in writers:
@@ -164,7 +212,7 @@ def _predict_each_skipping(
     out = []
     for doc, line in zip(docs, lines):
         try:
-            out.append(tagger.predict(doc))
+            out.append(tagger.group_output(tagger.predict(doc)))
         except Exception as exc:
             stats.skip(InputError(path, line, f"tagger error: {name} on id={doc.id!r}: {exc}"))
             out.append(None)

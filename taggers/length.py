@@ -2,19 +2,9 @@
 
 from __future__ import annotations
 
-import re
-
 from dolma_tools import BaseTagger, DocResult, Document, Span, add_tagger
 
-from ._text import split_paragraphs
-
-# Dolma counts len(regex.split(r"\w+|[^\w\s]+", text)): the number of word/punctuation runs plus one.
-_TOKEN_RUN = re.compile(r"\w+|[^\w\s]+")
-
-
-def whitespace_token_count(text: str) -> int:
-    """Dolma's whitespace_tokenizer_v1 score (kept bug-for-bug: the pieces between token runs)."""
-    return sum(1 for _ in _TOKEN_RUN.finditer(text)) + 1
+from ._rust_backed import RustTagger
 
 
 @add_tagger("char_length_v1")
@@ -51,30 +41,21 @@ class DocCountV1(BaseTagger):
 
 
 @add_tagger("char_length_with_paragraphs_v1")
-class CharLengthWithParagraphsV1(BaseTagger):
-    """Character length of every paragraph (line) and of the document."""
+class CharLengthWithParagraphsV1(RustTagger):
+    """Character length of every non-blank paragraph (line) and of the document."""
 
-    def predict(self, doc: Document) -> DocResult:
-        spans = [Span(p.start, p.end, "paragraph", p.end - p.start) for p in split_paragraphs(doc.text)]
-        spans.append(Span(0, len(doc.text), "document", len(doc.text)))
-        return DocResult(doc=doc, spans=spans)
+    RUST_NAME = "char_length_with_paragraphs_v1"
 
 
 @add_tagger("whitespace_tokenizer_v1")
-class WhitespaceTokenizerV1(BaseTagger):
-    """Whitespace/punctuation token count of the document (Dolma's definition)."""
+class WhitespaceTokenizerV1(RustTagger):
+    """Word and punctuation runs plus one (Dolma's whitespace tokenizer count, `regex` package classes)."""
 
-    def predict(self, doc: Document) -> DocResult:
-        return DocResult(doc=doc, spans=[Span(0, len(doc.text), "length", whitespace_token_count(doc.text))])
+    RUST_NAME = "whitespace_tokenizer_v1"
 
 
 @add_tagger("whitespace_tokenizer_with_paragraphs_v1")
-class WhitespaceTokenizerWithParagraphsV1(BaseTagger):
-    """Whitespace/punctuation token counts per paragraph, and their sum for the document."""
+class WhitespaceTokenizerWithParagraphsV1(RustTagger):
+    """Dolma's whitespace tokenizer count of every non-blank paragraph, and their sum for the document."""
 
-    def predict(self, doc: Document) -> DocResult:
-        spans = [
-            Span(p.start, p.end, "paragraph", whitespace_token_count(p.text)) for p in split_paragraphs(doc.text)
-        ]
-        spans.append(Span(0, len(doc.text), "document", sum(s.score for s in spans)))
-        return DocResult(doc=doc, spans=spans)
+    RUST_NAME = "whitespace_tokenizer_with_paragraphs_v1"

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from dataclasses import dataclass
+from typing import Any
 
 from ..config.schema import option
 from ..errors import ConfigError, StorageError
 from ..io.paths import glob_paths, size_of
 from ..registry import ensure_loaded, get_tagger_class
 from ..runner import Job, run_jobs
-from ..tagging import DEFAULT_BATCH_SIZE, plan_outputs, setup_worker, tag_file
+from ..tagging import DEFAULT_BATCH_SIZE, check_tagger_options, plan_outputs, setup_worker, tag_file
 from .main import print_plan
 from .options import RunOptions
 from .registry import Command, register
@@ -38,6 +40,22 @@ class TagConfig(RunOptions):
     seed: int = option(1, "Seed for taggers that draw random numbers (random_number_v1); with the doc id it fixes the value")
     debug: bool = option(False, "Dolma's debug switch (accepted; use --processes 1 for a single process)")
     profile: ProfileConfig = option(ProfileConfig(), "Dolma profiler options (accepted for compatibility)")
+    tagger_options: dict[str, Any] | str = option(
+        {}, "Constructor options per tagger, e.g. {ft_classifier_v1: {model_path: q.bin, level: paragraph}} "
+        "(a YAML mapping, or a JSON string on the command line)"
+    )
+
+
+def parse_mapping_option(value: dict[str, Any] | str, key: str) -> dict[str, Any]:
+    """A mapping option: as given in a config file, or as a JSON string on the command line."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value) if value.strip() else {}
+        except json.JSONDecodeError as exc:
+            raise ConfigError(f"not valid JSON: {exc}", key) from None
+    if not isinstance(value, dict):
+        raise ConfigError(f"expected a mapping, got {value!r}", key)
+    return value
 
 
 def _expand(patterns: list[str]) -> list[str]:
@@ -76,6 +94,8 @@ def run(cfg: TagConfig) -> int:
         get_tagger_class(name)  # unknown tagger names fail before any work
     if not cfg.taggers:
         raise ConfigError("at least one tagger is required", "taggers")
+    tagger_options = parse_mapping_option(cfg.tagger_options, "tagger_options")
+    check_tagger_options(cfg.taggers, tagger_options)
     files = expand_documents(cfg.documents)
     plan = plan_outputs(cfg.documents, files, cfg.taggers, cfg.experiment, cfg.destination)
     jobs = [
@@ -103,7 +123,7 @@ def run(cfg: TagConfig) -> int:
         ray_address=cfg.ray_address,
         ignore_existing=cfg.ignore_existing,
         setup=setup_worker,
-        setup_args=(list(cfg.tagger_modules), cfg.seed),
+        setup_args=(list(cfg.tagger_modules), cfg.seed, tagger_options),
     )
     return 0 if summary.ok else 1
 

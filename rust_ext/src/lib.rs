@@ -4,6 +4,7 @@
 //! `cargo test`; `python` is the thin pyo3 binding layer that maturin builds as `dolma_tools._rust`.
 
 pub mod hashing;
+pub mod taggers;
 
 #[cfg(feature = "python")]
 mod python;

@@ -5,9 +5,11 @@
 use pyo3::prelude::*;
 
 mod hashing;
+mod taggers;
 
 #[pymodule]
 fn _rust(m: &Bound<'_, PyModule>) -> PyResult<()> {
     hashing::register(m)?;
+    taggers::register(m)?;
     Ok(())
 }
