@@ -68,7 +68,7 @@ def test_a_run_killed_under_one_executor_is_finished_by_the_other(cli, tmp_path,
     flags = {"local": ["--processes", "2"], "ray": ["--executor", "ray", "--ray-address", ray_address]}
     run = tmp_path / "run"
     write_corpus(str(run), 12, DOCS)
-    proc = popen_cli(_tag_args(run, plugin, *flags[first]), SLOW_TAGGER_SECONDS="0.03")
+    proc = popen_cli(_tag_args(run, plugin, *flags[first]), SLOW_TAGGER_SECONDS="0.1")
     kill_when(proc, lambda: len(_outputs(run)) >= 3)
     done = settled(lambda: len(_outputs(run)))  # Ray tasks of a dead driver are torn down asynchronously
     assert 3 <= done < 12
