@@ -4,10 +4,14 @@
 
 use pyo3::prelude::*;
 
+mod bloom;
+mod dedupe;
 mod hashing;
 
 #[pymodule]
 fn _rust(m: &Bound<'_, PyModule>) -> PyResult<()> {
     hashing::register(m)?;
+    bloom::register(m)?;
+    dedupe::register(m)?;
     Ok(())
 }

@@ -1,0 +1,244 @@
+//! The sequential half of dedupe: check and insert a file's keys in row order, build its rows.
+//!
+//! Run over files in canonical order, this is what makes keep-first deterministic: whatever the
+//! number of scanning threads, the filter sees the keys in exactly the same order.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use super::config::{Mode, Settings};
+use super::output::{json_string, RowWriter, Score, Span};
+use super::scan::{Chunk, DocState, LineProblem};
+use crate::bloom::{BloomError, BloomFilter};
+use crate::minhash::LshIndex;
+
+/// Where keys are checked.
+pub enum Target<'a> {
+    /// Check and insert (a writable filter).
+    Insert(&'a BloomFilter),
+    /// Look up only (a read-only filter, e.g. decontamination).
+    Lookup(&'a BloomFilter),
+    /// MinHash bands.
+    Lsh(&'a mut LshIndex),
+}
+
+impl Target<'_> {
+    #[inline]
+    fn check(&mut self, key: u64) -> Result<bool, BloomError> {
+        match self {
+            Target::Insert(f) => f.check_and_insert(key),
+            Target::Lookup(f) => Ok(f.contains(key)),
+            Target::Lsh(_) => unreachable!("MinHash keys go through LshIndex::add"),
+        }
+    }
+}
+
+const MAX_EXAMPLES: usize = 5;
+
+/// Counters for one file.
+#[derive(Debug, Default, Clone)]
+pub struct CommitStats {
+    pub docs: u64,
+    /// Documents with at least one duplicate span (or near-duplicates).
+    pub duplicate_docs: u64,
+    pub duplicate_spans: u64,
+    /// Characters covered by duplicate spans.
+    pub duplicate_chars: u64,
+    pub keys: u64,
+    pub bytes: u64,
+    pub skipped: BTreeMap<String, u64>,
+    pub skipped_examples: Vec<String>,
+}
+
+impl CommitStats {
+    pub fn skip(&mut self, problem: &LineProblem, path: &str) {
+        let reason = problem.message.split([':', '(']).next().unwrap_or("").trim().to_string();
+        *self.skipped.entry(reason).or_default() += 1;
+        if self.skipped_examples.len() < MAX_EXAMPLES {
+            self.skipped_examples.push(format!("{path}:{}: {}", problem.line, problem.message));
+        }
+    }
+}
+
+pub struct Committer {
+    settings: Arc<Settings>,
+    name_json: Vec<u8>,
+    cluster_name_json: Vec<u8>,
+    spans: Vec<Span>,
+}
+
+impl Committer {
+    pub fn new(settings: Arc<Settings>) -> Committer {
+        let name_json = json_string(&settings.attribute_name);
+        let cluster_name_json = json_string(&format!("{}_cluster", settings.attribute_name));
+        Committer { settings, name_json, cluster_name_json, spans: Vec::new() }
+    }
+
+    /// Check (and insert) the keys of `chunk` in order; append its rows to `out` if given.
+    pub fn commit_chunk(
+        &mut self,
+        chunk: &Chunk,
+        path: &str,
+        target: &mut Target,
+        mut out: Option<&mut RowWriter>,
+        stats: &mut CommitStats,
+    ) -> Result<(), BloomError> {
+        let settings = self.settings.clone();
+        let (mut unit_i, mut key_i) = (0usize, 0usize);
+        for (d, doc) in chunk.docs.iter().enumerate() {
+            self.spans.clear();
+            let units = &chunk.units[unit_i..unit_i + doc.units as usize];
+            unit_i += doc.units as usize;
+            let mut cluster = None;
+            match &settings.mode {
+                Mode::Documents { .. } | Mode::Paragraphs { ngram: None, .. } => {
+                    for u in units {
+                        let dup = target.check(chunk.keys[key_i])?;
+                        key_i += 1;
+                        if dup {
+                            self.spans.push(Span { start: u.start, end: u.end, score: Score::Int(1) });
+                        }
+                    }
+                }
+                Mode::Paragraphs { ngram: Some(n), .. } => {
+                    for u in units {
+                        let keys = &chunk.keys[key_i..key_i + u.keys as usize];
+                        key_i += u.keys as usize;
+                        if u.whole {
+                            let (last, ngrams) = keys.split_last().expect("a whole-paragraph unit has its key");
+                            for &k in ngrams {
+                                target.check(k)?;
+                            }
+                            let score: f32 = if target.check(*last)? { 1.0 } else { 0.0 };
+                            if score >= n.overlap_threshold {
+                                self.spans.push(Span { start: u.start, end: u.end, score: Score::Float(score as f64) });
+                            }
+                        } else {
+                            let mut dups = 0u32;
+                            for &k in keys {
+                                dups += target.check(k)? as u32;
+                            }
+                            let overlap = dups as f32 / u.total as f32;
+                            if overlap >= n.overlap_threshold {
+                                self.spans.push(Span { start: u.start, end: u.end, score: Score::Float(overlap as f64) });
+                            }
+                        }
+                    }
+                }
+                Mode::MinHash(_) => {
+                    let Target::Lsh(index) = target else { unreachable!("MinHash runs against an LSH index") };
+                    let keys = units.first().map(|u| &chunk.keys[key_i..key_i + u.keys as usize]);
+                    key_i += units.first().map_or(0, |u| u.keys as usize);
+                    cluster = index.add(keys.filter(|_| doc.state == DocState::Checked));
+                    if cluster.is_some() {
+                        self.spans.push(Span { start: 0, end: doc.text_chars, score: Score::Int(1) });
+                    }
+                }
+            }
+            stats.docs += 1;
+            stats.keys += units.iter().map(|u| u.keys as u64).sum::<u64>();
+            if !self.spans.is_empty() {
+                stats.duplicate_docs += 1;
+                stats.duplicate_spans += self.spans.len() as u64;
+                stats.duplicate_chars += self.spans.iter().map(|s| s.end - s.start).sum::<u64>();
+            }
+            if let Some(w) = out.as_deref_mut() {
+                w.begin();
+                match (doc.state, &settings.mode) {
+                    (DocState::NoAttribute, _) => {}
+                    (DocState::Skipped, _) => w.attribute(&self.name_json, &[]),
+                    (DocState::Checked, Mode::Paragraphs { .. }) => w.attribute(&self.name_json, &self.spans),
+                    (DocState::Checked, _) if self.spans.is_empty() => {}
+                    (DocState::Checked, _) => {
+                        w.attribute(&self.name_json, &self.spans);
+                        if let Some(root) = cluster {
+                            let span = Span { start: 0, end: doc.text_chars, score: Score::Int(root as u64) };
+                            w.attribute(&self.cluster_name_json, &[span]);
+                        }
+                    }
+                }
+                w.end(chunk.id(d)).expect("writing to memory cannot fail");
+            }
+        }
+        stats.bytes += chunk.bytes;
+        for p in &chunk.skipped {
+            stats.skip(p, path);
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bloom::{Layout, Shape};
+    use crate::dedupe::reader::Compression;
+    use crate::dedupe::scan::tests::scan_all;
+
+    fn run(settings: &str, data: &str, filter: &BloomFilter) -> (String, CommitStats) {
+        let chunks = scan_all(settings, data).unwrap();
+        let mut c = Committer::new(Arc::new(Settings::from_json(settings).unwrap()));
+        let mut w = RowWriter::new(Compression::None).unwrap();
+        let mut stats = CommitStats::default();
+        for chunk in &chunks {
+            c.commit_chunk(chunk, "f", &mut Target::Insert(filter), Some(&mut w), &mut stats).unwrap();
+        }
+        (String::from_utf8(w.finish().unwrap()).unwrap(), stats)
+    }
+
+    fn filter() -> BloomFilter {
+        BloomFilter::new(Shape::for_rate(Layout::Blocked512, 10_000, 1e-6))
+    }
+
+    #[test]
+    fn documents_keep_the_first_and_span_the_whole_text() {
+        let data = r#"{"id":"1","text":"héllo","metadata":{"url":"u"}}
+{"id":"2","text":"other","metadata":{"url":"v"}}
+{"id":"3","text":"dup of 1 by url","metadata":{"url":"u"}}
+{"id":"4","text":"","metadata":{"url":""}}"#;
+        let settings = r#"{"mode":"documents","key":"$.metadata.url","attribute_name":"dup","skip_empty":true}"#;
+        let (rows, stats) = run(settings, data, &filter());
+        assert_eq!(
+            rows,
+            "{\"attributes\":{},\"id\":\"1\"}\n{\"attributes\":{},\"id\":\"2\"}\n\
+             {\"attributes\":{\"dup\":[[0,15,1]]},\"id\":\"3\"}\n{\"attributes\":{\"dup\":[]},\"id\":\"4\"}\n"
+        );
+        assert_eq!((stats.docs, stats.duplicate_docs, stats.keys), (4, 1, 3));
+    }
+
+    #[test]
+    fn paragraphs_mark_repeats_including_within_a_document() {
+        let data = "{\"id\":\"1\",\"text\":\"alpha\\nbeta\\nalpha\"}\n{\"id\":\"2\",\"text\":\"gamma\\nbeta\"}\n{\"id\":\"3\",\"text\":\"\"}";
+        let (rows, _) = run(r#"{"mode":"paragraphs","attribute_name":"p"}"#, data, &filter());
+        assert_eq!(
+            rows,
+            "{\"attributes\":{\"p\":[[11,16,1]]},\"id\":\"1\"}\n{\"attributes\":{\"p\":[[6,10,1]]},\"id\":\"2\"}\n\
+             {\"attributes\":{},\"id\":\"3\"}\n"
+        );
+    }
+
+    #[test]
+    fn ngram_overlap_scores() {
+        // paragraph 2 repeats 3 of the 4 trigrams of paragraph 1 (starts 0..=3); threshold 0.5
+        let data = "{\"id\":\"1\",\"text\":\"a b c d e f\"}\n{\"id\":\"2\",\"text\":\"a b c d e x\\nsolo\\nsolo\"}";
+        let settings = r#"{"mode":"paragraphs","attribute_name":"p","by_ngram":{"ngram_length":3,"overlap_threshold":0.5}}"#;
+        let (rows, _) = run(settings, data, &filter());
+        assert_eq!(
+            rows,
+            "{\"attributes\":{\"p\":[]},\"id\":\"1\"}\n{\"attributes\":{\"p\":[[0,12,0.75],[17,21,1.0]]},\"id\":\"2\"}\n"
+        );
+    }
+
+    #[test]
+    fn read_only_lookup_never_inserts() {
+        let f = filter();
+        f.insert(crate::hashing::hash64(b"known")).unwrap();
+        let chunks = scan_all(r#"{"mode":"paragraphs","attribute_name":"p"}"#, "{\"id\":\"1\",\"text\":\"known\\nnew\\nnew\"}").unwrap();
+        let mut c = Committer::new(Arc::new(Settings::from_json(r#"{"mode":"paragraphs","attribute_name":"p"}"#).unwrap()));
+        let mut w = RowWriter::new(Compression::None).unwrap();
+        let mut stats = CommitStats::default();
+        c.commit_chunk(&chunks[0], "f", &mut Target::Lookup(&f), Some(&mut w), &mut stats).unwrap();
+        assert_eq!(String::from_utf8(w.finish().unwrap()).unwrap(), "{\"attributes\":{\"p\":[[0,6,1]]},\"id\":\"1\"}\n");
+        assert_eq!(f.inserted(), 1);
+    }
+}

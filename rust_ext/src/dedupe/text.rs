@@ -1,0 +1,133 @@
+//! Paragraphs, words and n-grams, with Dolma's semantics and code-point offsets.
+//!
+//! * Paragraphs are the pieces of `text.split(separator)` (so "a\n" has a trailing empty paragraph).
+//!   A paragraph's span is its code-point range plus the separator that follows it, so the spans
+//!   tile the text exactly. (Dolma 1.2.1 adds one position for the separator, mixes byte and
+//!   character counts, and leaves the newline out of the paragraph before a trailing newline; on
+//!   ASCII text without a trailing newline and with a one-character separator ours are identical.)
+//! * Words are Unicode (UAX #29) word-boundary segments that are not entirely whitespace, exactly
+//!   Dolma's `tokenize` (punctuation marks count as words).
+//! * N-grams: Dolma's selection rule, quirk included so that results match Dolma's: an n-gram
+//!   starting at word `s` is used if no n-gram was used yet or the last used one started at 0, or if
+//!   `s - last >= stride`. With stride 3 the starts are 0, 1, 4, 7, ...
+
+use unicode_segmentation::UnicodeSegmentation;
+
+/// One paragraph and its span in code points, `[start, end)`, `end` including the separator after it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Paragraph<'a> {
+    pub text: &'a str,
+    pub start: u64,
+    pub end: u64,
+    pub chars: u64,
+}
+
+/// Code points in `s` (counts the bytes that do not continue a UTF-8 sequence).
+#[inline]
+pub fn char_len(s: &str) -> u64 {
+    s.chars().count() as u64
+}
+
+/// Split `text` into paragraphs on `separator` (which must not be empty).
+pub fn paragraphs<'a>(text: &'a str, separator: &'a str) -> impl Iterator<Item = Paragraph<'a>> + 'a {
+    let sep_chars = char_len(separator);
+    let total_bytes = text.len();
+    let mut offset = 0u64;
+    let mut byte_pos = 0usize;
+    text.split(separator).map(move |p| {
+        let chars = char_len(p);
+        let start = offset;
+        byte_pos += p.len();
+        let mut end = start + chars;
+        if byte_pos < total_bytes {
+            // a separator follows this paragraph
+            end += sep_chars;
+            byte_pos += separator.len();
+        }
+        offset = end;
+        Paragraph { text: p, start, end, chars }
+    })
+}
+
+/// Dolma's words: UAX #29 word-boundary segments that are not whitespace only.
+pub fn words(s: &str) -> impl Iterator<Item = &str> {
+    s.split_word_bounds().filter(|w| !w.chars().all(char::is_whitespace))
+}
+
+pub fn word_count(s: &str) -> usize {
+    words(s).count()
+}
+
+/// Start positions of the n-grams Dolma checks in a paragraph of `num_words` words.
+pub fn ngram_starts(num_words: usize, ngram_length: usize, stride: usize) -> impl Iterator<Item = usize> {
+    let last_start = if ngram_length == 0 || num_words < ngram_length { None } else { Some(num_words - ngram_length) };
+    let mut last_used = 0usize;
+    (0..=last_start.unwrap_or(0)).filter(move |&s| {
+        if last_start.is_none() {
+            return false;
+        }
+        let take = last_used == 0 || s - last_used >= stride;
+        if take {
+            last_used = s;
+        }
+        take
+    })
+}
+
+/// `s.trim().is_empty()`: Dolma's `skip_empty` test.
+pub fn is_blank(s: &str) -> bool {
+    s.trim().is_empty()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spans(text: &str) -> Vec<(u64, u64, &str)> {
+        paragraphs(text, "\n").map(|p| (p.start, p.end, p.text)).collect()
+    }
+
+    #[test]
+    fn paragraph_spans_tile_the_text_in_code_points() {
+        assert_eq!(spans("ab\ncd"), vec![(0, 3, "ab"), (3, 5, "cd")]);
+        assert_eq!(spans("ab\n"), vec![(0, 3, "ab"), (3, 3, "")]);
+        assert_eq!(spans("\n\nx"), vec![(0, 1, ""), (1, 2, ""), (2, 3, "x")]);
+        // "é" is one code point but two bytes; "日本" two code points, six bytes
+        assert_eq!(spans("é\n日本\nz"), vec![(0, 2, "é"), (2, 5, "日本"), (5, 6, "z")]);
+        assert_eq!(spans("single"), vec![(0, 6, "single")]);
+    }
+
+    #[test]
+    fn multi_character_separators() {
+        let got: Vec<_> = paragraphs("a<p>bb<p>", "<p>").map(|p| (p.start, p.end, p.text)).collect();
+        assert_eq!(got, vec![(0, 4, "a"), (4, 9, "bb"), (9, 9, "")]);
+    }
+
+    #[test]
+    fn words_follow_uax29_and_drop_whitespace() {
+        // Dolma's own tokenizer test sentence: "2.0" stays one word
+        let s = "You can follow any responses to this entry through the RSS 2.0 feed";
+        assert_eq!(words(s).count(), 13);
+        assert_eq!(words(s).nth(11), Some("2.0"));
+        // punctuation marks are words; apostrophes inside words are not boundaries
+        assert_eq!(words("Hello, world! Don't stop.").collect::<Vec<_>>(), vec!["Hello", ",", "world", "!", "Don't", "stop", "."]);
+        assert_eq!(word_count("  \n\t "), 0);
+    }
+
+    #[test]
+    fn ngram_starts_follow_dolmas_rule() {
+        assert_eq!(ngram_starts(10, 3, 0).collect::<Vec<_>>(), (0..=7).collect::<Vec<_>>());
+        assert_eq!(ngram_starts(10, 3, 1).collect::<Vec<_>>(), (0..=7).collect::<Vec<_>>());
+        // stride 3: 0 is used, then 1 (the last used start was 0), then every third
+        assert_eq!(ngram_starts(12, 3, 3).collect::<Vec<_>>(), vec![0, 1, 4, 7]);
+        assert_eq!(ngram_starts(2, 3, 0).count(), 0);
+        assert_eq!(ngram_starts(3, 3, 5).collect::<Vec<_>>(), vec![0]);
+        assert_eq!(ngram_starts(5, 0, 1).count(), 0);
+    }
+
+    #[test]
+    fn blank() {
+        assert!(is_blank(" \t\u{3000}"));
+        assert!(!is_blank(" x "));
+    }
+}
