@@ -149,6 +149,9 @@ fn block_masks(h: u64, num_hashes: u32) -> [u64; 8] {
     masks
 }
 
+/// How many keys ahead batch operations prefetch: enough to overlap a memory miss per key.
+pub const PREFETCH_DISTANCE: usize = 16;
+
 #[inline]
 fn fastrange(h: u64, n: u64) -> u64 {
     ((h as u128 * n as u128) >> 64) as u64
@@ -221,6 +224,27 @@ impl BloomFilter {
         self.words().iter().map(|w| w.load(Ordering::Relaxed).count_ones() as u64).sum()
     }
 
+    /// Ask the CPU to start loading the memory key `h` touches (a hint; no effect on results).
+    /// Callers that know upcoming keys prefetch a few ahead, so lookups overlap their cache misses.
+    #[inline]
+    pub fn prefetch(&self, h: u64) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            let words = self.words();
+            let index = match self.shape.layout {
+                Layout::Blocked512 => fastrange(h, self.shape.num_bits / 512) as usize * 8,
+                Layout::Standard => (fastrange(h, self.shape.num_bits) >> 6) as usize,
+            };
+            // SAFETY: the index is within the slice; prefetching has no architectural effect.
+            unsafe {
+                use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+                _mm_prefetch(words.as_ptr().add(index) as *const i8, _MM_HINT_T0);
+            }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = h;
+    }
+
     /// Is the key with hash `h` (probably) in the filter?
     #[inline]
     pub fn contains(&self, h: u64) -> bool {
@@ -289,6 +313,36 @@ impl BloomFilter {
     #[inline]
     pub fn insert(&self, h: u64) -> Result<(), BloomError> {
         self.check_and_insert(h).map(|_| ())
+    }
+
+    /// `contains` for many keys, prefetching ahead (the fast path for batches).
+    pub fn contains_many(&self, hashes: &[u64]) -> Vec<bool> {
+        let mut out = Vec::with_capacity(hashes.len());
+        for (i, &h) in hashes.iter().enumerate() {
+            self.prefetch_ahead(hashes, i);
+            out.push(self.contains(h));
+        }
+        out
+    }
+
+    /// `check_and_insert` for many keys in order, prefetching ahead.
+    pub fn check_and_insert_many(&self, hashes: &[u64]) -> Result<Vec<bool>, BloomError> {
+        let mut out = Vec::with_capacity(hashes.len());
+        for (i, &h) in hashes.iter().enumerate() {
+            self.prefetch_ahead(hashes, i);
+            out.push(self.check_and_insert(h)?);
+        }
+        Ok(out)
+    }
+
+    #[inline]
+    fn prefetch_ahead(&self, hashes: &[u64], i: usize) {
+        if i == 0 {
+            hashes.iter().take(PREFETCH_DISTANCE).for_each(|&h| self.prefetch(h));
+        }
+        if let Some(&h) = hashes.get(i + PREFETCH_DISTANCE) {
+            self.prefetch(h);
+        }
     }
 
     /// Bitwise OR of `other` into this filter; both must have the same shape.
@@ -408,6 +462,20 @@ mod tests {
         }
         assert!(keys(0..400_000).all(|h| f.contains(h)));
         assert_eq!(f.bits_set(), f.count_bits());
+    }
+
+    #[test]
+    fn batches_match_single_operations() {
+        let f = BloomFilter::new(Shape::for_rate(Layout::Blocked512, 1000, 0.001));
+        let mut hashes: Vec<u64> = keys(0..100).collect();
+        hashes.extend(keys(50..60)); // repeats inside the batch
+        let first = f.check_and_insert_many(&hashes).unwrap();
+        assert!(first[..100].iter().all(|&d| !d) || first[..100].iter().filter(|&&d| d).count() <= 1);
+        assert!(first[100..].iter().all(|&d| d));
+        assert!(f.contains_many(&hashes).iter().all(|&c| c));
+        let absent: Vec<u64> = keys(1000..1100).collect();
+        let found = f.contains_many(&absent).iter().filter(|&&c| c).count();
+        assert_eq!(found, absent.iter().filter(|&&h| f.contains(h)).count());
     }
 
     #[test]

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use super::config::{Mode, Settings};
 use super::output::{json_string, RowWriter, Score, Span};
 use super::scan::{Chunk, DocState, LineProblem};
-use crate::bloom::{BloomError, BloomFilter};
+use crate::bloom::{BloomError, BloomFilter, PREFETCH_DISTANCE};
 use crate::minhash::LshIndex;
 
 /// Where keys are checked.
@@ -23,6 +23,14 @@ pub enum Target<'a> {
 }
 
 impl Target<'_> {
+    #[inline]
+    fn prefetch(&self, key: u64) {
+        match self {
+            Target::Insert(f) | Target::Lookup(f) => f.prefetch(key),
+            Target::Lsh(_) => {}
+        }
+    }
+
     #[inline]
     fn check(&mut self, key: u64) -> Result<bool, BloomError> {
         match self {
@@ -60,6 +68,36 @@ impl CommitStats {
     }
 }
 
+/// Walks a chunk's keys in order, prefetching the filter memory of keys a little ahead, so the
+/// cache misses of consecutive lookups overlap (order of checks, and so results, are unchanged).
+struct KeyCursor<'k> {
+    keys: &'k [u64],
+    pos: usize,
+}
+
+impl<'k> KeyCursor<'k> {
+    #[inline]
+    fn check_next(&mut self, target: &mut Target) -> Result<bool, BloomError> {
+        if self.pos == 0 {
+            for &k in self.keys.iter().take(PREFETCH_DISTANCE) {
+                target.prefetch(k);
+            }
+        }
+        if let Some(&ahead) = self.keys.get(self.pos + PREFETCH_DISTANCE) {
+            target.prefetch(ahead);
+        }
+        let key = self.keys[self.pos];
+        self.pos += 1;
+        target.check(key)
+    }
+
+    fn take(&mut self, n: usize) -> &'k [u64] {
+        let out = &self.keys[self.pos..self.pos + n];
+        self.pos += n;
+        out
+    }
+}
+
 pub struct Committer {
     settings: Arc<Settings>,
     name_json: Vec<u8>,
@@ -84,7 +122,8 @@ impl Committer {
         stats: &mut CommitStats,
     ) -> Result<(), BloomError> {
         let settings = self.settings.clone();
-        let (mut unit_i, mut key_i) = (0usize, 0usize);
+        let mut unit_i = 0usize;
+        let mut keys = KeyCursor { keys: &chunk.keys, pos: 0 };
         for (d, doc) in chunk.docs.iter().enumerate() {
             self.spans.clear();
             let units = &chunk.units[unit_i..unit_i + doc.units as usize];
@@ -93,30 +132,25 @@ impl Committer {
             match &settings.mode {
                 Mode::Documents { .. } | Mode::Paragraphs { ngram: None, .. } => {
                     for u in units {
-                        let dup = target.check(chunk.keys[key_i])?;
-                        key_i += 1;
-                        if dup {
+                        if keys.check_next(target)? {
                             self.spans.push(Span { start: u.start, end: u.end, score: Score::Int(1) });
                         }
                     }
                 }
                 Mode::Paragraphs { ngram: Some(n), .. } => {
                     for u in units {
-                        let keys = &chunk.keys[key_i..key_i + u.keys as usize];
-                        key_i += u.keys as usize;
                         if u.whole {
-                            let (last, ngrams) = keys.split_last().expect("a whole-paragraph unit has its key");
-                            for &k in ngrams {
-                                target.check(k)?;
+                            for _ in 1..u.keys {
+                                keys.check_next(target)?; // the few n-grams are inserted; the paragraph decides
                             }
-                            let score: f32 = if target.check(*last)? { 1.0 } else { 0.0 };
+                            let score: f32 = if keys.check_next(target)? { 1.0 } else { 0.0 };
                             if score >= n.overlap_threshold {
                                 self.spans.push(Span { start: u.start, end: u.end, score: Score::Float(score as f64) });
                             }
                         } else {
                             let mut dups = 0u32;
-                            for &k in keys {
-                                dups += target.check(k)? as u32;
+                            for _ in 0..u.keys {
+                                dups += keys.check_next(target)? as u32;
                             }
                             let overlap = dups as f32 / u.total as f32;
                             if overlap >= n.overlap_threshold {
@@ -127,9 +161,8 @@ impl Committer {
                 }
                 Mode::MinHash(_) => {
                     let Target::Lsh(index) = target else { unreachable!("MinHash runs against an LSH index") };
-                    let keys = units.first().map(|u| &chunk.keys[key_i..key_i + u.keys as usize]);
-                    key_i += units.first().map_or(0, |u| u.keys as usize);
-                    cluster = index.add(keys.filter(|_| doc.state == DocState::Checked));
+                    let band_keys = units.first().map(|u| keys.take(u.keys as usize));
+                    cluster = index.add(band_keys.filter(|_| doc.state == DocState::Checked));
                     if cluster.is_some() {
                         self.spans.push(Span { start: 0, end: doc.text_chars, score: Score::Int(1) });
                     }

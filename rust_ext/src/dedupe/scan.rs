@@ -147,7 +147,8 @@ impl FileScanner {
         let ids_before = chunk.ids.len();
         serde_json::to_writer(&mut chunk.ids, id).expect("writing to memory cannot fail");
         let units_before = chunk.units.len();
-        let text_chars = char_len(text);
+        // paragraph spans carry their own offsets; only whole-document spans need the length
+        let text_chars = if matches!(settings.mode, Mode::Paragraphs { .. }) { 0 } else { char_len(text) };
         let state = match &settings.mode {
             Mode::Documents { key } => match key_value(&fields, key) {
                 Err(e) => {

@@ -34,7 +34,12 @@ pub fn paragraphs<'a>(text: &'a str, separator: &'a str) -> impl Iterator<Item =
     let total_bytes = text.len();
     let mut offset = 0u64;
     let mut byte_pos = 0usize;
-    text.split(separator).map(move |p| {
+    // a one-byte separator (the usual "\n") splits with memchr; longer ones with the substring searcher
+    let pieces: Box<dyn Iterator<Item = &'a str> + 'a> = match separator.as_bytes() {
+        [b] if b.is_ascii() => Box::new(text.split(*b as char)),
+        _ => Box::new(text.split(separator)),
+    };
+    pieces.map(move |p| {
         let chars = char_len(p);
         let start = offset;
         byte_pos += p.len();

@@ -35,6 +35,13 @@ fn key_hashes(keys: &Bound<'_, PyAny>) -> PyResult<Vec<u64>> {
     keys.try_iter()?.map(|k| key_hash(&k?)).collect()
 }
 
+fn u64s(bytes: &[u8]) -> PyResult<Vec<u64>> {
+    if !bytes.len().is_multiple_of(8) {
+        return Err(PyValueError::new_err("hashes must be the bytes of little-endian uint64 values"));
+    }
+    Ok(bytes.chunks_exact(8).map(|c| u64::from_le_bytes(c.try_into().unwrap())).collect())
+}
+
 fn io_err(e: std::io::Error) -> PyErr {
     PyIOError::new_err(e.to_string())
 }
@@ -92,6 +99,11 @@ impl PyBloomFilter {
         Ok(PyBloomFilter::wrap(filter, metadata))
     }
 
+    /// An empty, writable filter of exactly this shape (layout, bits, hashes).
+    fn empty_like(&self) -> Self {
+        PyBloomFilter::wrap(BloomFilter::new(self.inner.shape()), String::new())
+    }
+
     /// Write the filter (with `metadata`) atomically to a local path; returns the bytes written.
     fn save(&self, py: Python<'_>, path: &str) -> PyResult<u64> {
         let (filter, metadata, p) = (self.inner.clone(), self.metadata.clone(), Path::new(path).to_path_buf());
@@ -122,17 +134,18 @@ impl PyBloomFilter {
         self.inner.check_and_insert(key_hash(key)?).map_err(value_err)
     }
 
-    /// Look up many keys (hashed with the GIL held, looked up without it).
+    /// Look up many keys (str or bytes); the keys are hashed with the GIL held (xxh3 runs at memory
+    /// speed), the filter is probed without it, prefetching ahead.
     fn contains_batch(&self, py: Python<'_>, keys: &Bound<'_, PyAny>) -> PyResult<Vec<bool>> {
         let hashes = key_hashes(keys)?;
         let filter = self.inner.clone();
-        Ok(py.allow_threads(move || hashes.iter().map(|&h| filter.contains(h)).collect()))
+        Ok(py.allow_threads(move || filter.contains_many(&hashes)))
     }
 
     fn insert_batch(&self, py: Python<'_>, keys: &Bound<'_, PyAny>) -> PyResult<()> {
         let hashes = key_hashes(keys)?;
         let filter = self.inner.clone();
-        py.allow_threads(move || hashes.iter().try_for_each(|&h| filter.insert(h))).map_err(value_err)
+        py.allow_threads(move || filter.check_and_insert_many(&hashes).map(|_| ())).map_err(value_err)
     }
 
     /// Check and insert many keys in order; element i is True if key i was already present
@@ -140,7 +153,23 @@ impl PyBloomFilter {
     fn check_and_insert_batch(&self, py: Python<'_>, keys: &Bound<'_, PyAny>) -> PyResult<Vec<bool>> {
         let hashes = key_hashes(keys)?;
         let filter = self.inner.clone();
-        py.allow_threads(move || hashes.iter().map(|&h| filter.check_and_insert(h)).collect::<Result<Vec<_>, _>>())
+        py.allow_threads(move || filter.check_and_insert_many(&hashes)).map_err(value_err)
+    }
+
+    /// `contains_batch` for keys already hashed with `dedupe_key_hash`, given as the bytes of
+    /// little-endian uint64s (`numpy_array.tobytes()`); returns the number found. For bulk use and
+    /// benchmarks.
+    fn count_contained_hashes(&self, py: Python<'_>, hashes: &[u8]) -> PyResult<usize> {
+        let hashes = u64s(hashes)?;
+        let filter = self.inner.clone();
+        Ok(py.allow_threads(move || filter.contains_many(&hashes).into_iter().filter(|&c| c).count()))
+    }
+
+    /// `check_and_insert_batch` for pre-hashed keys (bytes of uint64s); returns how many were present.
+    fn check_and_insert_hashes(&self, py: Python<'_>, hashes: &[u8]) -> PyResult<usize> {
+        let hashes = u64s(hashes)?;
+        let filter = self.inner.clone();
+        py.allow_threads(move || filter.check_and_insert_many(&hashes).map(|v| v.into_iter().filter(|&d| d).count()))
             .map_err(value_err)
     }
 
