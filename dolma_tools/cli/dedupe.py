@@ -38,7 +38,8 @@ class MinHashConfig:
                                  "<attribute_name>_cluster holds the cluster id (ordinal of its first document)")
     num_perm: int = option(128, "MinHash permutations")
     ngram_length: int = option(5, "Words per shingle")
-    threshold: float = option(0.8, "Estimated Jaccard similarity at which documents are near-duplicates")
+    threshold: float = option(0.7, "Estimated Jaccard similarity at which documents are near-duplicates (LSH bands "
+                              "chosen as datasketch does; pairs at exactly this similarity are found about half the time)")
     bands: int = option(0, "LSH bands (0: chosen from threshold and num_perm, as datasketch)")
     rows: int = option(0, "LSH rows per band (0: chosen with bands)")
 
