@@ -39,19 +39,20 @@ def _data(blob: bytes) -> tuple[int, bytes]:
 
 
 def test_bit_positions_follow_the_documented_blocked_layout():
-    """Recompute a key's bits from the format documentation (file.rs / mod.rs) in Python."""
-    f = BloomFilter(size_in_bytes=64 * 100)  # 100 blocks
-    h = dedupe_key_hash("dolma-tools")
-    f.insert("dolma-tools")
-    k = f.num_hashes
-    blocks = f.num_bits // 512
-    block = (h * blocks) >> 64
-    expected, x = set(), _mix64(h)
-    for i in range(k):
-        if i > 0 and i % 7 == 0:
-            x = _mix64(x ^ i)
-        expected.add(block * 512 + (x & 511))
-        x >>= 9
+    """Recompute keys' bits from the format documentation (rust_ext/src/bloom/mod.rs) in Python."""
+    f = BloomFilter(estimated_doc_count=100, desired_false_positive_rate=1e-9)
+    k, blocks = f.num_hashes, f.num_bits // 512
+    assert k > 14, k  # three rounds of 7 fields
+    expected = set()
+    for key in ["dolma-tools", "second key"]:
+        h = dedupe_key_hash(key)
+        f.insert(key)
+        block = (h * blocks) >> 64
+        for i in range(k):
+            if i % 7 == 0:
+                x = _mix64((h + (i // 7) * 0x9E3779B97F4A7C15) % (1 << 64))
+            expected.add(block * 512 + (x & 511))
+            x >>= 9
     _, data = _data(f.to_bytes())
     ones = {i * 8 + b for i, byte in enumerate(data) for b in range(8) if byte >> b & 1}
     assert ones == expected
