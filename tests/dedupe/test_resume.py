@@ -60,8 +60,9 @@ def _start(args: list[str], delay: float) -> subprocess.Popen:
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 
 
-def _kill_after_first_output(proc: subprocess.Popen, out_dir: Path, timeout: float = 120) -> int:
-    """SIGKILL the run as soon as its first attribute file is committed (it then sleeps in the test hook)."""
+def _kill_after_first_output(proc: subprocess.Popen, out_dir: Path, timeout: float = 120,
+                             sig: int = signal.SIGKILL) -> int:
+    """Signal the run as soon as its first attribute file is committed (it then sleeps in the test hook)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if out_dir.is_dir() and any(p.name.endswith(".gz") and not p.name.startswith(".") for p in out_dir.iterdir()):
@@ -69,7 +70,7 @@ def _kill_after_first_output(proc: subprocess.Popen, out_dir: Path, timeout: flo
         if proc.poll() is not None:
             pytest.fail(f"the run ended before it could be killed: {proc.stderr.read().decode()}")
         time.sleep(0.02)
-    proc.send_signal(signal.SIGKILL)
+    proc.send_signal(sig)
     proc.wait(timeout=30)
     return len([p for p in out_dir.iterdir() if not p.name.startswith(".")])
 
@@ -92,6 +93,20 @@ def test_sigkill_then_rerun_equals_an_uninterrupted_run(corpus: Path, mode: str,
     if mode != "minhash":
         name = "docs.bin" if mode == "documents" else "para.bin"
         assert filter_bits(killed / name) == filter_bits(clean / name)
+
+
+def test_ctrl_c_stops_cleanly_and_the_rerun_resumes(corpus: Path):
+    clean = _copy(corpus, "clean")
+    assert dedupe(*MODES["paragraphs"](clean)) == 0
+    stopped = _copy(corpus, "stopped")
+    args = MODES["paragraphs"](stopped) + ["--processes", "2", "--bloom_filter.checkpoint_interval", "3600"]
+    proc = _start(args, delay=30)
+    _kill_after_first_output(proc, stopped / "attributes" / "para", sig=signal.SIGINT)
+    assert proc.returncode == 130
+    assert "interrupted" in proc.stderr.read().decode()
+    assert (stopped / "para.bin").is_file()  # stopped between files: the filter was checkpointed on the way out
+    assert dedupe(*args) == 0
+    assert output_bytes(stopped, "para") == output_bytes(clean, "para")
 
 
 def test_rerun_of_a_finished_run_marks_nothing_new(corpus: Path):

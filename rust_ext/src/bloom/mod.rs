@@ -134,21 +134,43 @@ pub struct BloomFilter {
     bits_set: AtomicU64,
 }
 
+const GOLDEN: u64 = 0x9e37_79b9_7f4a_7c15;
+
+/// The bit positions (0..512) of a key in its block, in order: 9-bit fields, low bits first, of
+/// `mix64(h + round * GOLDEN)`, 7 fields per round. Stops early when `f` returns false.
+#[inline(always)]
+fn for_block_positions(h: u64, num_hashes: u32, mut f: impl FnMut(usize) -> bool) -> bool {
+    let mut left = num_hashes;
+    let mut round = 0u64;
+    while left > 0 {
+        let mut x = mix64(h.wrapping_add(round.wrapping_mul(GOLDEN)));
+        for _ in 0..left.min(7) {
+            if !f((x & 511) as usize) {
+                return false;
+            }
+            x >>= 9;
+        }
+        left = left.saturating_sub(7);
+        round += 1;
+    }
+    true
+}
+
 /// Which words and bits a key touches in the blocked layout: 8 words of one cache line.
 #[inline]
 fn block_masks(h: u64, num_hashes: u32) -> [u64; 8] {
     let mut masks = [0u64; 8];
-    let mut x = 0;
-    for i in 0..num_hashes {
-        if i % 7 == 0 {
-            // a fresh 64-bit word every 7 fields: mix64(h + round * golden ratio)
-            x = mix64(h.wrapping_add((i / 7) as u64 * 0x9e37_79b9_7f4a_7c15));
-        }
-        let pos = (x & 511) as usize;
+    for_block_positions(h, num_hashes, |pos| {
         masks[pos >> 6] |= 1u64 << (pos & 63);
-        x >>= 9;
-    }
+        true
+    });
     masks
+}
+
+/// Are all of the key's bits set in `block`? Tests bit by bit and stops at the first zero.
+#[inline]
+fn block_contains(block: &[AtomicU64; 8], h: u64, num_hashes: u32) -> bool {
+    for_block_positions(h, num_hashes, |pos| block[pos >> 6].load(Ordering::Relaxed) & (1u64 << (pos & 63)) != 0)
 }
 
 /// How many keys ahead batch operations prefetch: enough to overlap a memory miss per key.
@@ -247,17 +269,19 @@ impl BloomFilter {
         let _ = h;
     }
 
+    /// The 512-bit block of key `h` (blocked layout).
+    #[inline]
+    fn block(&self, h: u64) -> &[AtomicU64; 8] {
+        let base = fastrange(h, self.shape.num_bits / 512) as usize * 8;
+        self.words()[base..base + 8].try_into().expect("blocks are 8 words")
+    }
+
     /// Is the key with hash `h` (probably) in the filter?
     #[inline]
     pub fn contains(&self, h: u64) -> bool {
         let words = self.words();
         match self.shape.layout {
-            Layout::Blocked512 => {
-                let base = fastrange(h, self.shape.num_bits / 512) as usize * 8;
-                let masks = block_masks(h, self.shape.num_hashes);
-                let block = &words[base..base + 8];
-                masks.iter().zip(block).all(|(&m, w)| m == 0 || w.load(Ordering::Relaxed) & m == m)
-            }
+            Layout::Blocked512 => block_contains(self.block(h), h, self.shape.num_hashes),
             Layout::Standard => self.standard_positions(h).all(|pos| {
                 words[(pos >> 6) as usize].load(Ordering::Relaxed) & (1u64 << (pos & 63)) != 0
             }),
@@ -281,9 +305,11 @@ impl BloomFilter {
         let mut new_bits = 0u64;
         match self.shape.layout {
             Layout::Blocked512 => {
-                let base = fastrange(h, self.shape.num_bits / 512) as usize * 8;
+                let block = self.block(h);
+                if block_contains(block, h, self.shape.num_hashes) {
+                    return Ok(true); // duplicates only read the cache line
+                }
                 let masks = block_masks(h, self.shape.num_hashes);
-                let block = &words[base..base + 8];
                 for (&m, w) in masks.iter().zip(block) {
                     // load first: keys already present (duplicates) never dirty the cache line
                     if m != 0 && w.load(Ordering::Relaxed) & m != m {

@@ -114,13 +114,14 @@ impl Pipeline {
     }
 
     /// Consume file `index` completely: check/insert its keys in order, write rows to `out`.
-    /// `on_chunk` is told after each chunk (progress). Files must be committed in order.
+    /// `on_chunk` is told after each chunk (progress); returning false abandons the file
+    /// (`FileError::Interrupted`). Files must be committed in order.
     pub fn commit(
         &mut self,
         index: usize,
         target: &mut Target,
         mut out: Option<&mut RowWriter>,
-        on_chunk: &mut dyn FnMut(&CommitStats),
+        on_chunk: &mut dyn FnMut(&CommitStats) -> bool,
     ) -> Result<CommitStats, FileError> {
         let rx = self.receivers[index].take().expect("each file is committed once");
         let name = self.shared.files[index].name.clone();
@@ -132,7 +133,9 @@ impl Pipeline {
                     if let Err(e) = committer.commit_chunk(&chunk, &name, target, out.as_deref_mut(), &mut stats) {
                         break Err(FileError::Filter(e));
                     }
-                    on_chunk(&stats);
+                    if !on_chunk(&stats) {
+                        break Err(FileError::Interrupted);
+                    }
                 }
                 Ok(Event::Done) => break Ok(stats),
                 Ok(Event::Failed(problem)) => break Err(FileError::Input(problem)),
@@ -170,6 +173,8 @@ impl Drop for Pipeline {
 pub enum FileError {
     Input(LineProblem),
     Filter(BloomError),
+    /// The progress callback asked to stop (e.g. Ctrl-C); part of the file's keys may be inserted.
+    Interrupted,
 }
 
 fn worker(shared: &Shared) {
@@ -249,7 +254,7 @@ mod tests {
         (0..paths.len())
             .map(|i| {
                 let mut w = RowWriter::new(Compression::Gzip).unwrap();
-                let stats = pipeline.commit(i, &mut Target::Insert(&filter), Some(&mut w), &mut |_| {}).unwrap();
+                let stats = pipeline.commit(i, &mut Target::Insert(&filter), Some(&mut w), &mut |_| true).unwrap();
                 assert_eq!(stats.docs, 300);
                 w.finish().unwrap()
             })
@@ -276,8 +281,8 @@ mod tests {
         let specs = paths.iter().map(|p| FileSpec { name: p.clone(), compression: Compression::from_path(p) }).collect();
         let mut pipeline = Pipeline::start(specs, Box::new(PathOpener(paths.clone())), settings, 2);
         let filter = BloomFilter::new(Shape::for_rate(Layout::Blocked512, 1000, 1e-3));
-        pipeline.commit(0, &mut Target::Insert(&filter), None, &mut |_| {}).unwrap();
-        match pipeline.commit(1, &mut Target::Insert(&filter), None, &mut |_| {}) {
+        pipeline.commit(0, &mut Target::Insert(&filter), None, &mut |_| true).unwrap();
+        match pipeline.commit(1, &mut Target::Insert(&filter), None, &mut |_| true) {
             Err(FileError::Input(p)) => assert_eq!(p.line, 2),
             other => panic!("{other:?}"),
         }

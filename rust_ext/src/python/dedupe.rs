@@ -146,12 +146,23 @@ impl PyDedupeRun {
                 Some(RowWriter::new(c).map_err(|e| PyRuntimeError::new_err(e.to_string()))?)
             }
         };
-        let mut report = |s: &CommitStats| {
-            if let Some(cb) = &progress {
-                Python::with_gil(|py| {
-                    let _ = cb.call1(py, (s.docs, s.bytes, s.duplicate_docs));
+        // after each chunk: run pending signal handlers (Ctrl-C) and the progress callback; an exception
+        // from either stops the commit and is raised once the GIL is back
+        let mut raised: Option<PyErr> = None;
+        let mut report = |s: &CommitStats| -> bool {
+            Python::with_gil(|py| {
+                let outcome = py.check_signals().and_then(|_| match &progress {
+                    Some(cb) => cb.call1(py, (s.docs, s.bytes, s.duplicate_docs)).map(|_| ()),
+                    None => Ok(()),
                 });
-            }
+                match outcome {
+                    Ok(()) => true,
+                    Err(e) => {
+                        raised = Some(e);
+                        false
+                    }
+                }
+            })
         };
         let (result, data) = if let Ok(bloom) = target.downcast::<PyBloomFilter>() {
             let filter = bloom.borrow().inner.clone();
@@ -188,6 +199,7 @@ impl PyDedupeRun {
                 Ok(d)
             }
             Err(FileError::Filter(e)) => Err(PyValueError::new_err(e.to_string())),
+            Err(FileError::Interrupted) => Err(raised.unwrap_or_else(|| PyRuntimeError::new_err("interrupted"))),
         }
     }
 
