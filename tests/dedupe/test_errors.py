@@ -94,3 +94,17 @@ def test_document_folder_is_required(tmp_path: Path, capsys):
     args[1] = str(tmp_path / "docs" / "*.jsonl.gz")
     assert dedupe(*args) == 2
     assert "documents" in capsys.readouterr().err
+
+
+def test_dry_run_prints_the_plan_and_writes_nothing(corpus: Path, capsys):
+    assert dedupe(*doc_args(corpus), "--dry-run") == 0
+    out = capsys.readouterr().out
+    assert out.count("todo\t") == 3 and '"bloom_filter"' in out
+    assert not (corpus / "attributes").exists() and not (corpus / "docs.bin").exists()
+    assert dedupe(*doc_args(corpus)) == 0
+    sorted((corpus / "attributes" / "dup").iterdir())[0].unlink()
+    capsys.readouterr()
+    assert dedupe(*doc_args(corpus), "--dry-run") == 0
+    out = capsys.readouterr().out
+    # the first output is gone: everything is redone, and the filter (which holds all three files) rebuilt
+    assert out.count("todo\t") == 3
