@@ -149,7 +149,8 @@ impl<'de> de::Deserialize<'de> for StrValue<'de> {
 #[derive(Debug, Default)]
 pub struct DocFields<'a> {
     pub id: Option<StrValue<'a>>,
-    pub text: Option<StrValue<'a>>,
+    /// Raw JSON of `text`: decoded later into a reused buffer (see `decode_string`).
+    pub text: Option<&'a RawValue>,
     /// Raw JSON of the key path's top-level field (when it is neither `id` nor `text`).
     pub key_root: Option<&'a RawValue>,
 }
@@ -201,6 +202,70 @@ fn describe_error(e: serde_json::Error) -> String {
         return "expected a JSON object".to_string();
     }
     format!("malformed JSON: {msg} (column {})", e.column())
+}
+
+/// The JSON type of a raw value, by its first character.
+pub fn json_type(raw: &RawValue) -> &'static str {
+    match raw.get().as_bytes().first() {
+        Some(b'"') => "string",
+        Some(b'{') => "object",
+        Some(b'[') => "array",
+        Some(b't') | Some(b'f') => "boolean",
+        Some(b'n') => "null",
+        _ => "number",
+    }
+}
+
+/// The contents of a raw JSON string literal: borrowed when it has no escapes, else decoded into `buf`
+/// (reused from document to document, so decoding allocates nothing in the steady state).
+pub fn decode_string<'a>(raw: &'a RawValue, buf: &'a mut String) -> Result<&'a str, String> {
+    let lit = raw.get();
+    let inner = &lit[1..lit.len() - 1];
+    let bytes = inner.as_bytes();
+    let Some(first) = memchr::memchr(b'\\', bytes) else { return Ok(inner) };
+    buf.clear();
+    let mut i = 0;
+    let mut next = Some(first);
+    while let Some(off) = next {
+        let at = i + off;
+        buf.push_str(&inner[i..at]);
+        let (c, used) = match bytes[at + 1] {
+            b'"' => ('"', 2),
+            b'\\' => ('\\', 2),
+            b'/' => ('/', 2),
+            b'b' => ('\u{8}', 2),
+            b'f' => ('\u{c}', 2),
+            b'n' => ('\n', 2),
+            b'r' => ('\r', 2),
+            b't' => ('\t', 2),
+            b'u' => decode_unicode_escape(&bytes[at..])?,
+            other => return Err(format!("malformed JSON: invalid escape \\{}", other as char)),
+        };
+        buf.push(c);
+        i = at + used;
+        next = memchr::memchr(b'\\', &bytes[i..]);
+    }
+    buf.push_str(&inner[i..]);
+    Ok(buf.as_str())
+}
+
+/// `\uXXXX` (or a surrogate pair `\uD8XX\uDCXX`) at the start of `b`: the character and bytes used.
+fn decode_unicode_escape(b: &[u8]) -> Result<(char, usize), String> {
+    let hex = |s: &[u8]| -> Option<u32> { std::str::from_utf8(s.get(..4)?).ok().and_then(|h| u32::from_str_radix(h, 16).ok()) };
+    let bad = || "malformed JSON: invalid \\u escape in a string".to_string();
+    let first = hex(&b[2..]).ok_or_else(bad)?;
+    if (0xD800..0xDC00).contains(&first) {
+        if b.get(6..8) != Some(b"\\u") {
+            return Err("malformed JSON: lone leading surrogate in hex escape".into());
+        }
+        let second = hex(&b[8..]).ok_or_else(bad)?;
+        if !(0xDC00..0xE000).contains(&second) {
+            return Err("malformed JSON: lone leading surrogate in hex escape".into());
+        }
+        let c = 0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00);
+        return char::from_u32(c).map(|c| (c, 12)).ok_or_else(bad);
+    }
+    char::from_u32(first).map(|c| (c, 6)).ok_or_else(|| "malformed JSON: lone trailing surrogate in hex escape".into())
 }
 
 /// One step down a raw JSON value.
@@ -285,14 +350,9 @@ impl<'de> Visitor<'de> for FindIndex {
 
 /// The dedupe key at `path`: a string's contents, or the raw JSON text of a number, boolean, array
 /// or object; `None` if the path does not exist or ends at `null`.
-pub fn key_value<'a>(fields: &'a DocFields<'a>, path: &JsonPath) -> Result<Option<Cow<'a, str>>, String> {
+pub fn key_value<'a>(fields: &'a DocFields<'a>, text: &'a str, path: &JsonPath) -> Result<Option<Cow<'a, str>>, String> {
     let leaf: &'a RawValue = match path.root_key() {
-        Some("text") if path.segments.len() == 1 => {
-            return Ok(match &fields.text {
-                Some(StrValue::Str(s)) => Some(Cow::Borrowed(s.as_ref())),
-                _ => None,
-            })
-        }
+        Some("text") if path.segments.len() == 1 => return Ok(Some(Cow::Borrowed(text))),
         Some("id") if path.segments.len() == 1 => {
             return Ok(match &fields.id {
                 Some(StrValue::Str(s)) => Some(Cow::Borrowed(s.as_ref())),
@@ -330,7 +390,9 @@ mod tests {
     fn key(line: &str, path: &str) -> Option<String> {
         let p = JsonPath::parse(path).unwrap();
         let f = parse_fields(line, p.root_key()).unwrap();
-        key_value(&f, &p).unwrap().map(|c| c.into_owned())
+        let mut buf = String::new();
+        let text = decode_string(f.text.unwrap(), &mut buf).unwrap();
+        key_value(&f, text, &p).unwrap().map(|c| c.into_owned())
     }
 
     #[test]
@@ -349,10 +411,8 @@ mod tests {
         let line = r#"{"id":"d1","text":"caf\u00e9 au lait","metadata":{"url":"http://x/y","n":3,"tags":["a",{"b":"c"}]},"extra":[1,2]}"#;
         let p = JsonPath::parse("$.metadata.url").unwrap();
         let f = parse_fields(line, p.root_key()).unwrap();
-        match &f.text {
-            Some(StrValue::Str(Cow::Owned(s))) => assert_eq!(s, "café au lait"),
-            other => panic!("{other:?}"),
-        }
+        let mut buf = String::new();
+        assert_eq!(decode_string(f.text.unwrap(), &mut buf).unwrap(), "café au lait");
         assert_eq!(key(line, "$.metadata.url").as_deref(), Some("http://x/y"));
         assert_eq!(key(line, "$.metadata.n").as_deref(), Some("3"));
         assert_eq!(key(line, "$.metadata.tags[1].b").as_deref(), Some("c"));
@@ -365,16 +425,30 @@ mod tests {
     }
 
     #[test]
-    fn borrowed_text_when_unescaped() {
+    fn decoding_matches_serde_and_borrows_when_unescaped() {
+        let mut buf = String::new();
         let f = parse_fields(r#"{"text": "plain", "id": "x"}"#, None).unwrap();
-        assert!(matches!(f.text, Some(StrValue::Str(Cow::Borrowed("plain")))));
+        let t = decode_string(f.text.unwrap(), &mut buf).unwrap();
+        assert!(t == "plain" && buf.is_empty());
+        for lit in [
+            r#""a\nb\"c\\d\/e\tf\r\b\f""#,
+            r#""caf\u00e9 \u65e5\u672C \ud83d\ude00 end\n""#,
+            r#""\\n is not a newline""#,
+            r#""""#,
+        ] {
+            let raw: &RawValue = serde_json::from_str(lit).unwrap();
+            let expected: String = serde_json::from_str(lit).unwrap();
+            assert_eq!(decode_string(raw, &mut buf).unwrap(), expected, "{lit}");
+        }
+        let raw: &RawValue = serde_json::from_str(r#""x\ud800y""#).unwrap();
+        assert!(decode_string(raw, &mut buf).unwrap_err().contains("surrogate"));
     }
 
     #[test]
     fn wrong_types_and_bad_json() {
         let f = parse_fields(r#"{"id": 5, "text": null}"#, None).unwrap();
         assert!(matches!(f.id, Some(StrValue::Other("number"))));
-        assert!(matches!(f.text, Some(StrValue::Other("null"))));
+        assert_eq!(json_type(f.text.unwrap()), "null");
         let e = parse_fields(r#"{"id": "a", "text": "b""#, None).unwrap_err();
         assert!(e.starts_with("malformed JSON"), "{e}");
         assert!(parse_fields("[1, 2]", None).unwrap_err().contains("expected a JSON object"));

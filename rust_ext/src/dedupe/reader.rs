@@ -63,43 +63,66 @@ pub struct LineReader {
     compression: Compression,
     pub line_no: u64,
     pub bytes: u64,
+    /// Bytes of the previous line (and its newline) still to consume from the read buffer.
+    pending: usize,
+    /// A line that did not fit in the read buffer.
+    spill: Vec<u8>,
 }
 
 impl LineReader {
     pub fn new(inner: Box<dyn BufRead + Send>, compression: Compression) -> LineReader {
-        LineReader { inner, compression, line_no: 0, bytes: 0 }
+        LineReader { inner, compression, line_no: 0, bytes: 0, pending: 0, spill: Vec::new() }
     }
 
-    /// Read the next line into `buf` (without its newline); `Ok(false)` at the end of the stream.
-    pub fn next_line(&mut self, buf: &mut Vec<u8>) -> Result<bool, String> {
-        buf.clear();
-        match self.inner.read_until(b'\n', buf) {
-            Ok(0) => Ok(false),
-            Ok(n) => {
-                self.line_no += 1;
-                self.bytes += n as u64;
-                if buf.last() == Some(&b'\n') {
-                    buf.pop();
-                }
-                Ok(true)
-            }
+    /// The next line without its newline, `Ok(None)` at the end of the stream. The line is borrowed
+    /// straight from the read buffer when it fits there (no copy), else assembled in a spill buffer.
+    pub fn next_line(&mut self) -> Result<Option<&[u8]>, String> {
+        if self.pending > 0 {
+            self.inner.consume(self.pending);
+            self.pending = 0;
+        }
+        let compression = self.compression;
+        // look at the buffer in a short borrow first (returning a borrow from only one branch is
+        // beyond the borrow checker), then borrow it again to return the line
+        let (head, newline) = match self.inner.fill_buf() {
+            Ok(b) => (b.len(), memchr::memchr(b'\n', b)),
             Err(e) => {
                 self.line_no += 1;
-                Err(self.describe(e))
+                return Err(describe(compression, e));
             }
+        };
+        if head == 0 {
+            return Ok(None);
         }
+        self.line_no += 1;
+        if let Some(i) = newline {
+            self.pending = i + 1;
+            self.bytes += (i + 1) as u64;
+            let buffered = self.inner.fill_buf().map_err(|e| describe(compression, e))?; // no I/O: data is buffered
+            return Ok(Some(&buffered[..i]));
+        }
+        let available = self.inner.fill_buf().map_err(|e| describe(compression, e))?;
+        self.spill.clear();
+        self.spill.extend_from_slice(available);
+        self.inner.consume(head);
+        let rest = self.inner.read_until(b'\n', &mut self.spill).map_err(|e| describe(compression, e))?;
+        self.bytes += (head + rest) as u64;
+        if self.spill.last() == Some(&b'\n') {
+            self.spill.pop();
+        }
+        Ok(Some(&self.spill))
     }
+}
 
-    fn describe(&self, e: io::Error) -> String {
-        let codec = self.compression.name();
-        let detail = e.to_string();
-        if e.kind() == io::ErrorKind::UnexpectedEof || detail.contains("incomplete") || detail.contains("unexpected end") {
-            format!("truncated {codec} stream: {detail}")
-        } else if self.compression == Compression::None {
-            format!("read error: {detail}")
-        } else {
-            format!("corrupt {codec} stream: {detail}")
-        }
+fn describe(compression: Compression, e: io::Error) -> String {
+    let codec = compression.name();
+    let detail = e.to_string();
+    if e.kind() == io::ErrorKind::UnexpectedEof || detail.contains("incomplete") || detail.contains("unexpected end") {
+        format!("truncated {codec} stream: {detail}")
+    } else if compression == Compression::None {
+        format!("read error: {detail}")
+    } else {
+        format!("corrupt {codec} stream: {detail}")
     }
 }
 
@@ -117,9 +140,8 @@ mod tests {
     fn lines(raw: Vec<u8>, c: Compression) -> Result<Vec<String>, String> {
         let mut r = LineReader::new(decompress(Box::new(Cursor::new(raw)), c).unwrap(), c);
         let mut out = Vec::new();
-        let mut buf = Vec::new();
-        while r.next_line(&mut buf)? {
-            out.push(String::from_utf8(buf.clone()).unwrap());
+        while let Some(line) = r.next_line()? {
+            out.push(String::from_utf8(line.to_vec()).unwrap());
         }
         Ok(out)
     }
@@ -140,6 +162,13 @@ mod tests {
         let mut z = zstd::stream::encode_all(&b"x\n"[..], 3).unwrap();
         z.extend(zstd::stream::encode_all(&b"y\n"[..], 3).unwrap());
         assert_eq!(lines(z, Compression::Zstd).unwrap(), vec!["x", "y"]);
+    }
+
+    #[test]
+    fn lines_longer_than_the_read_buffer() {
+        let long = "x".repeat(3 << 20);
+        let data = format!("short\n{long}\nend");
+        assert_eq!(lines(data.into_bytes(), Compression::None).unwrap(), vec!["short".to_string(), long, "end".into()]);
     }
 
     #[test]

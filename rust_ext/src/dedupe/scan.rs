@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use super::config::{Mode, OnError, Settings};
-use super::json::{key_value, parse_fields, StrValue};
+use super::json::{decode_string, json_type, key_value, parse_fields, DocFields, StrValue};
 use super::reader::LineReader;
 use super::text::{char_len, ngram_starts, paragraphs, words};
 use crate::hashing::{hash64, hash_words};
@@ -73,17 +73,26 @@ impl Chunk {
 const CHUNK_TEXT_BYTES: u64 = 16 << 20;
 
 pub struct FileScanner {
-    settings: Arc<Settings>,
     reader: LineReader,
-    line: Vec<u8>,
-    word_hashes: Vec<u64>,
-    signature: Vec<u32>,
+    keyer: Keyer,
     finished: bool,
 }
 
+/// Turns one parsed line into a document entry with its units and keys (reusing its buffers).
+struct Keyer {
+    settings: Arc<Settings>,
+    word_hashes: Vec<u64>,
+    signature: Vec<u32>,
+    text_buf: String,
+}
+
+/// What a line gave besides its row: a note when the row was written but the line counts as skipped.
+type LineOutcome = Result<Option<String>, String>;
+
 impl FileScanner {
     pub fn new(settings: Arc<Settings>, reader: LineReader) -> FileScanner {
-        FileScanner { settings, reader, line: Vec::with_capacity(1 << 16), word_hashes: Vec::new(), signature: Vec::new(), finished: false }
+        let keyer = Keyer { settings, word_hashes: Vec::new(), signature: Vec::new(), text_buf: String::new() };
+        FileScanner { reader, keyer, finished: false }
     }
 
     /// The next chunk, `Ok(None)` at the end of the file, or the first error under `on_error: raise`.
@@ -91,31 +100,27 @@ impl FileScanner {
         if self.finished {
             return Ok(None);
         }
+        let settings = self.keyer.settings.clone();
         let mut chunk = Chunk::default();
         let start_bytes = self.reader.bytes;
-        while chunk.docs.len() < self.settings.chunk_docs && self.reader.bytes - start_bytes < CHUNK_TEXT_BYTES {
-            let mut line = std::mem::take(&mut self.line);
-            let more = self.reader.next_line(&mut line);
-            let outcome = match more {
-                Ok(false) => {
+        while chunk.docs.len() < settings.chunk_docs && self.reader.bytes - start_bytes < CHUNK_TEXT_BYTES {
+            let outcome = match self.reader.next_line() {
+                Ok(None) => {
                     self.finished = true;
-                    self.line = line;
                     break;
                 }
-                Ok(true) => self.scan_line(&line, &mut chunk),
+                Ok(Some(line)) => self.keyer.scan_line(line, &mut chunk),
                 Err(message) => {
-                    // the stream is broken: nothing after this point is readable
-                    self.finished = true;
+                    self.finished = true; // the stream is broken: nothing after this point is readable
                     Err(message)
                 }
             };
-            self.line = line;
-            if let Err(message) = outcome {
-                let problem = LineProblem { line: self.reader.line_no, message };
-                if self.settings.on_error == OnError::Raise {
-                    return Err(problem);
-                }
-                chunk.skipped.push(problem);
+            let line = self.reader.line_no;
+            match outcome {
+                Ok(None) => {}
+                Ok(Some(message)) => chunk.skipped.push(LineProblem { line, message }),
+                Err(message) if settings.on_error == OnError::Raise => return Err(LineProblem { line, message }),
+                Err(message) => chunk.skipped.push(LineProblem { line, message }),
             }
             if self.finished {
                 break;
@@ -127,10 +132,12 @@ impl FileScanner {
         }
         Ok(Some(chunk))
     }
+}
 
-    fn scan_line(&mut self, raw: &[u8], chunk: &mut Chunk) -> Result<(), String> {
+impl Keyer {
+    fn scan_line(&mut self, raw: &[u8], chunk: &mut Chunk) -> LineOutcome {
         if raw.iter().all(u8::is_ascii_whitespace) {
-            return Ok(()); // blank lines are not documents (everywhere in dolma-tools)
+            return Ok(None); // blank lines are not documents (everywhere in dolma-tools)
         }
         let line = std::str::from_utf8(raw).map_err(|e| {
             let at = e.valid_up_to();
@@ -143,28 +150,48 @@ impl FileScanner {
         };
         let fields = parse_fields(line, key_root)?;
         let id = required_str(&fields.id, "id")?;
-        let text = required_str(&fields.text, "text")?;
+        let text_raw = match fields.text {
+            None => return Err("missing required field 'text'".into()),
+            Some(r) if json_type(r) == "null" => return Err("missing required field 'text'".into()),
+            Some(r) if json_type(r) != "string" => return Err(format!("field 'text' must be a string, got {}", json_type(r))),
+            Some(r) => r,
+        };
+        let mut text_buf = std::mem::take(&mut self.text_buf);
+        let text = decode_string(text_raw, &mut text_buf)?;
         let ids_before = chunk.ids.len();
         serde_json::to_writer(&mut chunk.ids, id).expect("writing to memory cannot fail");
         let units_before = chunk.units.len();
+        let outcome = self.document(&fields, text, chunk);
+        self.text_buf = text_buf;
+        let (state, note, text_chars) = match outcome {
+            Ok(x) => x,
+            Err(e) => {
+                chunk.ids.truncate(ids_before);
+                chunk.units.truncate(units_before);
+                return Err(e);
+            }
+        };
+        chunk.docs.push(DocEntry {
+            id_end: chunk.ids.len() as u32,
+            text_chars,
+            units: (chunk.units.len() - units_before) as u32,
+            state,
+        });
+        Ok(note)
+    }
+
+    /// Units and keys of one document: (row state, skip note, text length for whole-document spans).
+    fn document(&mut self, fields: &DocFields, text: &str, chunk: &mut Chunk) -> Result<(DocState, Option<String>, u64), String> {
+        let settings = self.settings.clone();
         // paragraph spans carry their own offsets; only whole-document spans need the length
         let text_chars = if matches!(settings.mode, Mode::Paragraphs { .. }) { 0 } else { char_len(text) };
         let state = match &settings.mode {
-            Mode::Documents { key } => match key_value(&fields, key) {
-                Err(e) => {
-                    chunk.ids.truncate(ids_before);
-                    return Err(e);
-                }
-                Ok(None) if settings.on_error == OnError::Raise => {
-                    chunk.ids.truncate(ids_before);
+            Mode::Documents { key } => match key_value(fields, text, key)? {
+                None if settings.on_error == OnError::Raise => {
                     return Err(format!("dedupe key {} is missing or null", key.source));
                 }
-                Ok(None) => {
-                    let line = self.reader.line_no;
-                    chunk.skipped.push(LineProblem { line, message: format!("dedupe key {} is missing or null", key.source) });
-                    DocState::Skipped
-                }
-                Ok(Some(value)) => self.document_key(&value, text_chars, chunk),
+                None => return Ok((DocState::Skipped, Some(format!("dedupe key {} is missing or null", key.source)), text_chars)),
+                Some(value) => self.document_key(&value, text_chars, chunk),
             },
             Mode::Paragraphs { separator, ngram } => {
                 if text.is_empty() {
@@ -196,13 +223,7 @@ impl FileScanner {
                 }
             }
         };
-        chunk.docs.push(DocEntry {
-            id_end: chunk.ids.len() as u32,
-            text_chars,
-            units: (chunk.units.len() - units_before) as u32,
-            state,
-        });
-        Ok(())
+        Ok((state, None, text_chars))
     }
 
     fn document_key(&mut self, value: &str, text_chars: u64, chunk: &mut Chunk) -> DocState {

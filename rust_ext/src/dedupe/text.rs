@@ -32,6 +32,8 @@ pub fn char_len(s: &str) -> u64 {
 pub fn paragraphs<'a>(text: &'a str, separator: &'a str) -> impl Iterator<Item = Paragraph<'a>> + 'a {
     let sep_chars = char_len(separator);
     let total_bytes = text.len();
+    // in ASCII text code points are bytes: one fast check saves counting every paragraph
+    let ascii = text.is_ascii();
     let mut offset = 0u64;
     let mut byte_pos = 0usize;
     // a one-byte separator (the usual "\n") splits with memchr; longer ones with the substring searcher
@@ -40,7 +42,7 @@ pub fn paragraphs<'a>(text: &'a str, separator: &'a str) -> impl Iterator<Item =
         _ => Box::new(text.split(separator)),
     };
     pieces.map(move |p| {
-        let chars = char_len(p);
+        let chars = if ascii { p.len() as u64 } else { char_len(p) };
         let start = offset;
         byte_pos += p.len();
         let mut end = start + chars;
