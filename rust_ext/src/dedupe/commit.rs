@@ -1,4 +1,5 @@
-//! The sequential half of dedupe: check and insert a file's keys in row order, build its rows.
+//! The sequential half of dedupe: check and insert a file's keys in row order (`Checker`), then
+//! build its rows (`Renderer`, which can run on another thread since it only reads the results).
 //!
 //! Run over files in canonical order, this is what makes keep-first deterministic: whatever the
 //! number of scanning threads, the filter sees the keys in exactly the same order.
@@ -98,106 +99,140 @@ impl<'k> KeyCursor<'k> {
     }
 }
 
-pub struct Committer {
-    settings: Arc<Settings>,
-    name_json: Vec<u8>,
-    cluster_name_json: Vec<u8>,
-    spans: Vec<Span>,
+/// The outcome of checking one chunk: the span (if any) of every unit, and for MinHash the cluster of
+/// every document. Everything the rows need besides the chunk itself.
+#[derive(Debug, Default)]
+pub struct Checked {
+    /// Score of each unit's span, `None` when the unit is not (enough of) a duplicate.
+    pub spans: Vec<Option<Score>>,
+    /// MinHash: the cluster (earliest document ordinal) of each document that joined one.
+    pub clusters: Vec<Option<u32>>,
 }
 
-impl Committer {
-    pub fn new(settings: Arc<Settings>) -> Committer {
-        let name_json = json_string(&settings.attribute_name);
-        let cluster_name_json = json_string(&format!("{}_cluster", settings.attribute_name));
-        Committer { settings, name_json, cluster_name_json, spans: Vec::new() }
+/// Checks (and inserts) keys in order: the only part of a run that must be sequential.
+pub struct Checker {
+    settings: Arc<Settings>,
+}
+
+impl Checker {
+    pub fn new(settings: Arc<Settings>) -> Checker {
+        Checker { settings }
     }
 
-    /// Check (and insert) the keys of `chunk` in order; append its rows to `out` if given.
-    pub fn commit_chunk(
+    /// Check the keys of `chunk` in order and update `stats` (counts of documents, duplicates, keys).
+    pub fn check_chunk(
         &mut self,
         chunk: &Chunk,
         path: &str,
         target: &mut Target,
-        mut out: Option<&mut RowWriter>,
         stats: &mut CommitStats,
-    ) -> Result<(), BloomError> {
+    ) -> Result<Checked, BloomError> {
         let settings = self.settings.clone();
+        let mut out = Checked { spans: Vec::with_capacity(chunk.units.len()), clusters: Vec::new() };
         let mut unit_i = 0usize;
         let mut keys = KeyCursor { keys: &chunk.keys, pos: 0 };
-        for (d, doc) in chunk.docs.iter().enumerate() {
-            self.spans.clear();
+        for doc in &chunk.docs {
             let units = &chunk.units[unit_i..unit_i + doc.units as usize];
             unit_i += doc.units as usize;
-            let mut cluster = None;
+            let first_span = out.spans.len();
             match &settings.mode {
                 Mode::Documents { .. } | Mode::Paragraphs { ngram: None, .. } => {
-                    for u in units {
-                        if keys.check_next(target)? {
-                            self.spans.push(Span { start: u.start, end: u.end, score: Score::Int(1) });
-                        }
+                    for _ in units {
+                        let dup = keys.check_next(target)?;
+                        out.spans.push(dup.then_some(Score::Int(1)));
                     }
                 }
                 Mode::Paragraphs { ngram: Some(n), .. } => {
                     for u in units {
-                        if u.whole {
+                        let score = if u.whole {
                             for _ in 1..u.keys {
                                 keys.check_next(target)?; // the few n-grams are inserted; the paragraph decides
                             }
-                            let score: f32 = if keys.check_next(target)? { 1.0 } else { 0.0 };
-                            if score >= n.overlap_threshold {
-                                self.spans.push(Span { start: u.start, end: u.end, score: Score::Float(score as f64) });
-                            }
+                            if keys.check_next(target)? { 1.0f32 } else { 0.0 }
                         } else {
                             let mut dups = 0u32;
                             for _ in 0..u.keys {
                                 dups += keys.check_next(target)? as u32;
                             }
-                            let overlap = dups as f32 / u.total as f32;
-                            if overlap >= n.overlap_threshold {
-                                self.spans.push(Span { start: u.start, end: u.end, score: Score::Float(overlap as f64) });
-                            }
-                        }
+                            dups as f32 / u.total as f32
+                        };
+                        out.spans.push((score >= n.overlap_threshold).then_some(Score::Float(score as f64)));
                     }
                 }
                 Mode::MinHash(_) => {
                     let Target::Lsh(index) = target else { unreachable!("MinHash runs against an LSH index") };
                     let band_keys = units.first().map(|u| keys.take(u.keys as usize));
-                    cluster = index.add(band_keys.filter(|_| doc.state == DocState::Checked));
-                    if cluster.is_some() {
-                        self.spans.push(Span { start: 0, end: doc.text_chars, score: Score::Int(1) });
-                    }
+                    let cluster = index.add(band_keys.filter(|_| doc.state == DocState::Checked));
+                    out.spans.extend(units.iter().map(|_| cluster.map(|_| Score::Int(1))));
+                    out.clusters.push(cluster);
                 }
             }
             stats.docs += 1;
             stats.keys += units.iter().map(|u| u.keys as u64).sum::<u64>();
-            if !self.spans.is_empty() {
+            let found: Vec<(u64, u64)> = units
+                .iter()
+                .zip(&out.spans[first_span..])
+                .filter(|(_, s)| s.is_some())
+                .map(|(u, _)| (u.start, u.end))
+                .collect();
+            if !found.is_empty() {
                 stats.duplicate_docs += 1;
-                stats.duplicate_spans += self.spans.len() as u64;
-                stats.duplicate_chars += self.spans.iter().map(|s| s.end - s.start).sum::<u64>();
-            }
-            if let Some(w) = out.as_deref_mut() {
-                w.begin();
-                match (doc.state, &settings.mode) {
-                    (DocState::NoAttribute, _) => {}
-                    (DocState::Skipped, _) => w.attribute(&self.name_json, &[]),
-                    (DocState::Checked, Mode::Paragraphs { .. }) => w.attribute(&self.name_json, &self.spans),
-                    (DocState::Checked, _) if self.spans.is_empty() => {}
-                    (DocState::Checked, _) => {
-                        w.attribute(&self.name_json, &self.spans);
-                        if let Some(root) = cluster {
-                            let span = Span { start: 0, end: doc.text_chars, score: Score::Int(root as u64) };
-                            w.attribute(&self.cluster_name_json, &[span]);
-                        }
-                    }
-                }
-                w.end(chunk.id(d)).expect("writing to memory cannot fail");
+                stats.duplicate_spans += found.len() as u64;
+                stats.duplicate_chars += found.iter().map(|(a, b)| b - a).sum::<u64>();
             }
         }
         stats.bytes += chunk.bytes;
         for p in &chunk.skipped {
             stats.skip(p, path);
         }
-        Ok(())
+        Ok(out)
+    }
+}
+
+/// Writes a checked chunk's rows (Dolma's layout); runs beside the checker, on its own thread.
+pub struct Renderer {
+    settings: Arc<Settings>,
+    name_json: Vec<u8>,
+    cluster_name_json: Vec<u8>,
+    spans: Vec<Span>,
+}
+
+impl Renderer {
+    pub fn new(settings: Arc<Settings>) -> Renderer {
+        let name_json = json_string(&settings.attribute_name);
+        let cluster_name_json = json_string(&format!("{}_cluster", settings.attribute_name));
+        Renderer { settings, name_json, cluster_name_json, spans: Vec::new() }
+    }
+
+    pub fn render_chunk(&mut self, chunk: &Chunk, checked: &Checked, w: &mut RowWriter) {
+        let mut unit_i = 0usize;
+        for (d, doc) in chunk.docs.iter().enumerate() {
+            let units = &chunk.units[unit_i..unit_i + doc.units as usize];
+            self.spans.clear();
+            for (u, score) in units.iter().zip(&checked.spans[unit_i..]) {
+                if let Some(score) = *score {
+                    self.spans.push(Span { start: u.start, end: u.end, score });
+                }
+            }
+            unit_i += doc.units as usize;
+            w.begin();
+            match (doc.state, &self.settings.mode) {
+                (DocState::NoAttribute, _) => {}
+                (DocState::Skipped, _) => w.attribute(&self.name_json, &[]),
+                (DocState::Checked, Mode::Paragraphs { .. }) => w.attribute(&self.name_json, &self.spans),
+                (DocState::Checked, _) if self.spans.is_empty() => {}
+                (DocState::Checked, Mode::MinHash(_)) => {
+                    let span = Span { start: 0, end: doc.text_chars, score: Score::Int(1) };
+                    w.attribute(&self.name_json, &[span]);
+                    if let Some(root) = checked.clusters.get(d).copied().flatten() {
+                        let cluster = Span { start: 0, end: doc.text_chars, score: Score::Int(root as u64) };
+                        w.attribute(&self.cluster_name_json, &[cluster]);
+                    }
+                }
+                (DocState::Checked, _) => w.attribute(&self.name_json, &self.spans),
+            }
+            w.end(chunk.id(d)).expect("writing to memory cannot fail");
+        }
     }
 }
 
@@ -209,12 +244,18 @@ mod tests {
     use crate::dedupe::scan::tests::scan_all;
 
     fn run(settings: &str, data: &str, filter: &BloomFilter) -> (String, CommitStats) {
+        commit(settings, data, &mut Target::Insert(filter))
+    }
+
+    fn commit(settings: &str, data: &str, target: &mut Target) -> (String, CommitStats) {
         let chunks = scan_all(settings, data).unwrap();
-        let mut c = Committer::new(Arc::new(Settings::from_json(settings).unwrap()));
+        let settings = Arc::new(Settings::from_json(settings).unwrap());
+        let (mut c, mut r) = (Checker::new(settings.clone()), Renderer::new(settings));
         let mut w = RowWriter::new(Compression::None).unwrap();
         let mut stats = CommitStats::default();
         for chunk in &chunks {
-            c.commit_chunk(chunk, "f", &mut Target::Insert(filter), Some(&mut w), &mut stats).unwrap();
+            let checked = c.check_chunk(chunk, "f", target, &mut stats).unwrap();
+            r.render_chunk(chunk, &checked, &mut w);
         }
         (String::from_utf8(w.finish().unwrap()).unwrap(), stats)
     }
@@ -266,12 +307,12 @@ mod tests {
     fn read_only_lookup_never_inserts() {
         let f = filter();
         f.insert(crate::hashing::hash64(b"known")).unwrap();
-        let chunks = scan_all(r#"{"mode":"paragraphs","attribute_name":"p"}"#, "{\"id\":\"1\",\"text\":\"known\\nnew\\nnew\"}").unwrap();
-        let mut c = Committer::new(Arc::new(Settings::from_json(r#"{"mode":"paragraphs","attribute_name":"p"}"#).unwrap()));
-        let mut w = RowWriter::new(Compression::None).unwrap();
-        let mut stats = CommitStats::default();
-        c.commit_chunk(&chunks[0], "f", &mut Target::Lookup(&f), Some(&mut w), &mut stats).unwrap();
-        assert_eq!(String::from_utf8(w.finish().unwrap()).unwrap(), "{\"attributes\":{\"p\":[[0,6,1]]},\"id\":\"1\"}\n");
+        let (rows, _) = commit(
+            r#"{"mode":"paragraphs","attribute_name":"p"}"#,
+            "{\"id\":\"1\",\"text\":\"known\\nnew\\nnew\"}",
+            &mut Target::Lookup(&f),
+        );
+        assert_eq!(rows, "{\"attributes\":{\"p\":[[0,6,1]]},\"id\":\"1\"}\n");
         assert_eq!(f.inserted(), 1);
     }
 }

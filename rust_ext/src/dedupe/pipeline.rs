@@ -11,7 +11,7 @@ use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 
-use super::commit::{CommitStats, Committer, Target};
+use super::commit::{CommitStats, Checked, Checker, Renderer, Target};
 use super::config::Settings;
 use super::output::RowWriter;
 use super::reader::{decompress, Compression, LineReader};
@@ -116,32 +116,57 @@ impl Pipeline {
     /// Consume file `index` completely: check/insert its keys in order, write rows to `out`.
     /// `on_chunk` is told after each chunk (progress); returning false abandons the file
     /// (`FileError::Interrupted`). Files must be committed in order.
+    ///
+    /// Checking runs on the calling thread; with `out`, the rows are built and compressed on a second
+    /// thread as the checked chunks arrive, so the sequential path holds only the filter work.
     pub fn commit(
         &mut self,
         index: usize,
         target: &mut Target,
-        mut out: Option<&mut RowWriter>,
+        out: Option<&mut RowWriter>,
         on_chunk: &mut dyn FnMut(&CommitStats) -> bool,
     ) -> Result<CommitStats, FileError> {
         let rx = self.receivers[index].take().expect("each file is committed once");
         let name = self.shared.files[index].name.clone();
-        let mut committer = Committer::new(self.shared.settings.clone());
-        let mut stats = CommitStats::default();
-        let result = loop {
-            match rx.recv() {
-                Ok(Event::Chunk(chunk)) => {
-                    if let Err(e) = committer.commit_chunk(&chunk, &name, target, out.as_deref_mut(), &mut stats) {
-                        break Err(FileError::Filter(e));
+        let settings = self.shared.settings.clone();
+        let result = std::thread::scope(|scope| {
+            let (to_render, rendered) = sync_channel::<(Chunk, Checked)>(CHANNEL_CHUNKS);
+            let renderer = out.map(|w| {
+                let settings = settings.clone();
+                scope.spawn(move || {
+                    let mut r = Renderer::new(settings);
+                    for (chunk, checked) in rendered {
+                        r.render_chunk(&chunk, &checked, w);
                     }
-                    if !on_chunk(&stats) {
-                        break Err(FileError::Interrupted);
+                })
+            });
+            let mut checker = Checker::new(settings.clone());
+            let mut stats = CommitStats::default();
+            let result = loop {
+                match rx.recv() {
+                    Ok(Event::Chunk(chunk)) => {
+                        let checked = match checker.check_chunk(&chunk, &name, target, &mut stats) {
+                            Ok(c) => c,
+                            Err(e) => break Err(FileError::Filter(e)),
+                        };
+                        if renderer.is_some() {
+                            to_render.send((chunk, checked)).expect("the row writer stopped");
+                        }
+                        if !on_chunk(&stats) {
+                            break Err(FileError::Interrupted);
+                        }
                     }
+                    Ok(Event::Done) => break Ok(stats),
+                    Ok(Event::Failed(problem)) => break Err(FileError::Input(problem)),
+                    Err(_) => break Err(FileError::Input(LineProblem { line: 0, message: "scanning thread stopped".into() })),
                 }
-                Ok(Event::Done) => break Ok(stats),
-                Ok(Event::Failed(problem)) => break Err(FileError::Input(problem)),
-                Err(_) => break Err(FileError::Input(LineProblem { line: 0, message: "scanning thread stopped".into() })),
+            };
+            drop(to_render);
+            if let Some(handle) = renderer {
+                handle.join().expect("the row writer panicked");
             }
-        };
+            result
+        });
         let mut schedule = self.shared.schedule.lock().unwrap();
         schedule.committed = schedule.committed.max(index + 1);
         self.shared.wake.notify_all();
