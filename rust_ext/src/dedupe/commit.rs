@@ -169,16 +169,15 @@ impl Checker {
             }
             stats.docs += 1;
             stats.keys += units.iter().map(|u| u.keys as u64).sum::<u64>();
-            let found: Vec<(u64, u64)> = units
-                .iter()
-                .zip(&out.spans[first_span..])
-                .filter(|(_, s)| s.is_some())
-                .map(|(u, _)| (u.start, u.end))
-                .collect();
-            if !found.is_empty() {
+            let (mut spans, mut chars) = (0u64, 0u64);
+            for (u, _) in units.iter().zip(&out.spans[first_span..]).filter(|(_, s)| s.is_some()) {
+                spans += 1;
+                chars += u.end - u.start;
+            }
+            if spans > 0 {
                 stats.duplicate_docs += 1;
-                stats.duplicate_spans += found.len() as u64;
-                stats.duplicate_chars += found.iter().map(|(a, b)| b - a).sum::<u64>();
+                stats.duplicate_spans += spans;
+                stats.duplicate_chars += chars;
             }
         }
         stats.bytes += chunk.bytes;
