@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..config.schema import option
-from ..errors import ConfigError
 from .options import RunOptions
 from .registry import Command, register
 

@@ -178,7 +178,7 @@ def test_merge_is_bitwise_or_of_same_shape():
     a.merge(b)
     assert a.contains_batch(["x", "y", "z", "w"]) == [True, True, True, False]
     _, da = _data(a.to_bytes())
-    ca, cb = BloomFilter(10_000, 0.001), BloomFilter(10_000, 0.001)
+    ca = BloomFilter(10_000, 0.001)
     ca.insert_batch(["x", "y", "z"])
     assert _data(ca.to_bytes())[1] == da
     with pytest.raises(ValueError, match="shapes"):
