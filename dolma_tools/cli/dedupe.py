@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..config.schema import option
-from ..errors import ConfigError
 from .options import RunOptions
 from .registry import Command, register
 
@@ -34,24 +33,28 @@ class DocumentDedupeConfig:
 
 @dataclass(kw_only=True)
 class MinHashConfig:
-    attribute_name: str = option("near_duplicate", "Attribute name for near-duplicate documents")
+    attribute_name: str = option("near_duplicate", "Attribute name for near-duplicate documents ([[0, len, 1]]); "
+                                 "<attribute_name>_cluster holds the cluster id (ordinal of its first document)")
     num_perm: int = option(128, "MinHash permutations")
     ngram_length: int = option(5, "Words per shingle")
-    threshold: float = option(0.8, "Estimated Jaccard similarity at which documents are near-duplicates")
+    threshold: float = option(0.7, "Estimated Jaccard similarity at which documents are near-duplicates (LSH bands "
+                              "chosen as datasketch does; pairs at exactly this similarity are found about half the time)")
+    bands: int = option(0, "LSH bands (0: chosen from threshold and num_perm, as datasketch)")
+    rows: int = option(0, "LSH rows per band (0: chosen with bands)")
 
 
 @dataclass(kw_only=True)
 class DedupeSection:
-    name: str = option(help="Name of this dedupe run (Dolma: the attributes folder name)")
+    name: str | None = option(None, "Name of this dedupe run: the attributes/<name>/ folder (default: the attribute name)")
     documents: DocumentDedupeConfig | None = option(None, "Exact-duplicate documents by key")
     paragraphs: ParagraphDedupeConfig | None = option(None, "Duplicate paragraphs (exact or by n-grams)")
     minhash: MinHashConfig | None = option(None, "Near-duplicate documents with MinHash LSH")
     skip_empty: bool = option(False, "Skip empty documents/paragraphs")
     min_length: int = option(0, "Minimum length (characters) of a document/paragraph to be deduplicated")
     min_words: int = option(0, "Minimum number of words of a document/paragraph to be deduplicated")
-    num_partitions: int = option(1, "Dolma: number of partitions (accepted; see docs)")
-    partition_index: int = option(0, "Dolma: partition index (accepted; see docs)")
-    file_partition: bool = option(False, "Dolma: partition by file (accepted; see docs)")
+    num_partitions: int = option(1, "Split the keys (or, with file_partition, the files) into this many partitions")
+    partition_index: int = option(0, "Which partition this run handles, in [0, num_partitions)")
+    file_partition: bool = option(False, "Partition whole files instead of keys")
     document_dir: str = option("documents", "Folder in input paths replaced by 'attributes' for outputs")
 
 
@@ -62,6 +65,10 @@ class BloomFilterConfig:
     size_in_bytes: int = option(0, "Filter size in bytes (alternative to estimated_doc_count + rate)")
     estimated_doc_count: int = option(0, "Expected number of keys inserted")
     desired_false_positive_rate: float = option(0.0, "Target false-positive rate, e.g. 0.001")
+    layout: str = option("blocked", "Bit layout: 'blocked' (one cache line per key, faster) or 'standard'",
+                         choices=("blocked", "standard"))
+    checkpoint_interval: float = option(60.0, "Seconds between filter snapshots (0: after every file); a killed run "
+                                        "resumes from the last snapshot plus the files completed after it")
 
 
 @dataclass(kw_only=True)
@@ -74,7 +81,7 @@ class CompressionConfig:
 class DedupeConfig(RunOptions):
     documents: list[str] = option(help="Document files or globs to deduplicate")
     dedupe: DedupeSection = option(help="What to deduplicate")
-    bloom_filter: BloomFilterConfig = option(help="The Bloom filter")
+    bloom_filter: BloomFilterConfig | None = option(None, "The Bloom filter (required except for dedupe.minhash)")
     compression: CompressionConfig = option(CompressionConfig(), "Dolma compression settings (accepted)")
     is_s3_volume: bool = option(False, "Dolma: inputs are on an S3 FUSE volume (accepted)")
 

@@ -169,7 +169,7 @@ def test_quickstart_pipeline_writes_the_report(tmp_path, cli):
     plots = browser.embedded_plots(page)
     keys = json.loads((tmp_path / "quickstart-output" / "report-stats.json").read_text())["attributes"]
     assert set(plots) == {"funnel", "by_source", "by_domain", *(f"hist:{k}" for k in keys)}
-    assert len(keys) == 5
+    assert len(keys) == 7  # 5 from the tag stage, duplicate_text and duplicate_paragraph_spans from dedupe
     n = len(plots)
     assert browser.probe(html, tmp_path) == {"plots": n, "decoded": n, "svg": 0}
 

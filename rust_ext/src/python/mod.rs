@@ -4,6 +4,8 @@
 
 use pyo3::prelude::*;
 
+mod bloom;
+mod dedupe;
 mod hashing;
 mod taggers;
 
@@ -11,5 +13,7 @@ mod taggers;
 fn _rust(m: &Bound<'_, PyModule>) -> PyResult<()> {
     hashing::register(m)?;
     taggers::register(m)?;
+    bloom::register(m)?;
+    dedupe::register(m)?;
     Ok(())
 }
