@@ -29,9 +29,17 @@ class SpanReplacementConfig:
 @dataclass(kw_only=True)
 class OutputConfig:
     path: str = option(help="Output folder")
-    max_size_in_bytes: int = option(2 * 2**30, "Maximum size of one output file (uncompressed bytes)")
+    max_size_in_bytes: int = option(2 * 2**30, "Maximum size of one output file (uncompressed bytes; a single "
+                                    "larger document gets a file of its own)")
     discard_fields: list[str] = option([], "Top-level fields to drop from output documents")
-    min_text_length: int = option(0, "Drop documents whose text is shorter than this (after span replacement)")
+    min_text_length: int = option(0, "Drop documents whose stripped text has fewer UTF-8 bytes than this "
+                                  "(after span replacement)")
+
+    def validate(self, prefix: str) -> None:
+        if self.max_size_in_bytes <= 0:
+            raise ConfigError("must be > 0", f"{prefix}.max_size_in_bytes")
+        if self.min_text_length < 0:
+            raise ConfigError("must be >= 0", f"{prefix}.min_text_length")
 
 
 @dataclass(kw_only=True)
@@ -79,10 +87,9 @@ class SourceConfig:
 
 
 @dataclass(kw_only=True)
-class MixtureOutputConfig:
-    path: str = option(help="Output folder (manifest.json and the mixed .jsonl.gz files)")
+class MixtureOutputConfig(OutputConfig):
+    path: str = option(help="Output folder (manifest.json and the mixed <source_name>-NNNN.jsonl.gz files)")
     max_size_in_bytes: int = option(1 << 30, "Maximum size of one output file (uncompressed bytes)")
-    discard_fields: list[str] = option([], "Top-level fields to drop from output documents")
 
 
 @dataclass(kw_only=True)
@@ -94,6 +101,9 @@ class MixConfig(RunOptions):
     tokenizer: str | None = option(None, "Hugging Face tokenizer.json for exact token counts (default: built-in approximate counter)")
     output: MixtureOutputConfig | None = option(None, "Output of a source mixture")
     exclude_owners: list[str] = option([], "Opt-out: leave out every source of these data owners")
+    allow_missing_attributes: bool = option(
+        False, "Let filters name attributes that no attribute file carries (Dolma's behaviour: the rule matches "
+        "nothing); by default that is an error")
     plan: bool = option(False, "Print the sampling plan and exit without writing")
     verify: str | None = option(None, "Re-derive the selection of this manifest.json and report differences")
     shuffle: bool = option(True, "Dolma: shuffle (accepted)")

@@ -1,0 +1,87 @@
+"""Document filters (``filter.include`` / ``filter.exclude``) and span selectors in both of Dolma's syntaxes.
+
+A document is kept if (there is no include, or any include matches) and no exclude matches.
+
+- JSONPath: an expression matches when it selects at least one value (Dolma's rule).
+- jq: an include matches when it produces at least one output and every output is truthy; an exclude
+  matches when any output is truthy (Dolma's rule). Truthy = true, a non-zero number, a non-empty
+  string, array or object.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from .jq_expr import JqBatch, compile_jq, referenced_attributes
+from .jq_expr import select as jq_select
+from .jsonpath import JsonPath
+
+SYNTAXES = ("jsonpath", "jq")
+
+
+class DocFilter:
+    """Compiled include/exclude expressions of one stream or source."""
+
+    def __init__(self, include: list[str], exclude: list[str], syntax: str = "jsonpath", key: str = "filter") -> None:
+        self.include = list(include)
+        self.exclude = list(exclude)
+        self.syntax = syntax
+        if syntax == "jq":
+            keys = [f"{key}.include[{i}]" for i in range(len(include))] + [
+                f"{key}.exclude[{i}]" for i in range(len(exclude))
+            ]
+            self._jq = JqBatch(self.include + self.exclude, keys)
+        else:
+            self._inc = [JsonPath(e, f"{key}.include[{i}]") for i, e in enumerate(include)]
+            self._exc = [JsonPath(e, f"{key}.exclude[{i}]") for i, e in enumerate(exclude)]
+
+    def keep(self, doc: dict[str, Any]) -> bool:
+        if self.syntax == "jq":
+            return self._keep_jq(doc)
+        if self._inc and not any(p.matches(doc) for p in self._inc):
+            return False
+        return not any(p.matches(doc) for p in self._exc)
+
+    def _keep_jq(self, doc: dict[str, Any]) -> bool:
+        results = self._jq.outputs(doc)
+        n_inc = len(self.include)
+        if n_inc and not any(out and all(map(bool, out)) for out in results[:n_inc]):
+            return False
+        return not any(any(map(bool, out)) for out in results[n_inc:])
+
+    def attribute_references(self) -> list[str]:
+        return attribute_names(self.include + self.exclude, self.syntax)
+
+
+class Selector:
+    """Selects a value (e.g. the spans of ``span_replacement.span``) from a document."""
+
+    def __init__(self, expression: str, syntax: str = "jsonpath", key: str | None = None) -> None:
+        self.expression = expression
+        self.syntax = syntax
+        if syntax == "jq":
+            self._program = compile_jq(expression, key)
+        else:
+            self._path = JsonPath(expression, key)
+
+    def select(self, doc: dict[str, Any]) -> Any:
+        if self.syntax == "jq":
+            return jq_select(self._program, doc)
+        return self._path.select(doc)
+
+    def attribute_references(self) -> list[str]:
+        return attribute_names([self.expression], self.syntax)
+
+
+def attribute_names(expressions: Iterable[str], syntax: str) -> list[str]:
+    """Attribute names (keys directly under ``attributes``) that the expressions read, in first-use order."""
+    names: list[str] = []
+    for expr in expressions:
+        if syntax == "jq":
+            found = referenced_attributes(expr)
+        else:
+            found = [keys[1] for keys in JsonPath(expr).referenced_keys() if len(keys) >= 2 and keys[0] == "attributes"]
+        for name in found:
+            if name not in names:
+                names.append(name)
+    return names
