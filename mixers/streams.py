@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-import hashlib
 import sys
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
-
-from dolma_tools.cli.tag import expand_documents, file_size
+from dolma_tools.cli.tag import file_size
 from dolma_tools.errors import ConfigError
 from dolma_tools.io.paths import basename, join
 from dolma_tools.runner import Job, run_jobs
 
 from . import manifest as mf
 from .attributes import check_attribute_files
+from .inputs import expand, fingerprint, work_root
 from .jobs import mix_file
 from .processor import DocumentProcessor, StreamSpec
 from .sharding import Shard, assemble, assemble_file, output_extension, pack, parts_of, read_record, remove_tree
@@ -53,21 +51,6 @@ class StreamPlan:
         ]
 
 
-def work_root(cfg: Any, output_dir: str) -> str:
-    return cfg.work_dir.output or join(output_dir, ".dolma-tools")
-
-
-def _digest(*items: Any) -> str:
-    return hashlib.sha256(orjson.dumps(items, option=orjson.OPT_SORT_KEYS, default=str)).hexdigest()[:16]
-
-
-def expand(patterns: list[str], key: str) -> list[str]:
-    try:
-        return expand_documents(patterns)
-    except ConfigError as exc:
-        raise ConfigError(str(exc).split(": ", 1)[-1], key) from None
-
-
 def plan_stream(cfg: Any, index: int, stream: Any) -> StreamPlan:
     key = f"streams[{index}]"
     files = expand(stream.documents, f"{key}.documents")
@@ -77,7 +60,7 @@ def plan_stream(cfg: Any, index: int, stream: Any) -> StreamPlan:
         ext = output_extension(stream.compression.output)
     except ValueError as exc:
         raise ConfigError(str(exc), f"{key}.compression.output") from None
-    fingerprint = _digest(mf.mix_config_dict(cfg), index, [(f, file_size(f)) for f in files])
+    fingerprint = fingerprint(mf.mix_config_dict(cfg), index, [(f, file_size(f)) for f in files])
     staging = join(work_root(cfg, out.path), f"staging/{stream.name}-{fingerprint}")
     return StreamPlan(index, stream.name, spec, files, out.path, ext, out.max_size_in_bytes, staging, cfg.shuffle)
 
