@@ -6,7 +6,7 @@ many times as the sampling plan says, each copy pass into its own parts).
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import orjson
 
@@ -84,10 +84,17 @@ def mix_file(job: Job, reporter: Reporter) -> JobResult:
 
 
 def _write_copies(doc: dict[str, Any], copies: int, writer_for: Callable[[int], PartWriter]) -> int:
-    """Copy 1 keeps the id; copy k > 1 is ``<id>#k`` with ``metadata.mix_copy = k``."""
+    for k, copy in iter_copies(doc, copies):
+        writer_for(k).write(dumps(copy))
+    return max(copies, 0)
+
+
+def iter_copies(doc: dict[str, Any], copies: int) -> Iterator[tuple[int, dict[str, Any]]]:
+    """The copies of a selected document: copy 1 unchanged, copy k > 1 with id ``<id>#k`` and
+    ``metadata.mix_copy = k``. The same dict is updated in place between yields."""
     if copies <= 0:
-        return 0
-    writer_for(1).write(dumps(doc))
+        return
+    yield 1, doc
     if copies > 1:
         original = doc["id"]
         meta = doc.get("metadata")
@@ -96,5 +103,4 @@ def _write_copies(doc: dict[str, Any], copies: int, writer_for: Callable[[int], 
         for k in range(2, copies + 1):
             doc["id"] = f"{original}#{k}"
             meta["mix_copy"] = k
-            writer_for(k).write(dumps(doc))
-    return copies
+            yield k, doc

@@ -15,7 +15,7 @@ from dolma_tools import __version__
 from dolma_tools.config.schema import to_dict
 from dolma_tools.io.atomic import atomic_write
 from dolma_tools.io.compression import Compression
-from dolma_tools.io.paths import exists, is_s3, join, size_of
+from dolma_tools.io.paths import exists, is_s3, join, relative_to, size_of
 from dolma_tools.io.streams import open_read
 
 MANIFEST_NAME = "manifest.json"
@@ -91,8 +91,17 @@ def completed(output_dir: str, config_hash: str) -> dict[str, Any] | None:
         return None
     if manifest.get("config_sha256") != config_hash:
         return None
-    outputs = [o["path"] for entry in _entries(manifest) for o in entry.get("outputs", [])]
+    outputs = [output_path(output_dir, o["path"]) for entry in _entries(manifest) for o in entry.get("outputs", [])]
     return manifest if all(exists(p) for p in outputs) else None
+
+
+def relative_outputs(shards: list[Any], output_dir: str) -> list[dict[str, Any]]:
+    """Shard entries with paths relative to the output folder (the manifest's folder), so it can move."""
+    return [dict(s.to_json(), path=relative_to(s.path, output_dir)) for s in shards]
+
+
+def output_path(output_dir: str, recorded: str) -> str:
+    return join(output_dir, recorded)
 
 
 def _entries(manifest: dict[str, Any]) -> list[dict[str, Any]]:

@@ -208,7 +208,7 @@ def finalize_source(run: SourceRun, output_dir: str, cap: int) -> list[dict[str,
     passes = sorted({int(k) for r in records for k in r["copies"]})
     ordered: list[Part] = [by_path[p] for k in passes for r in records for p in r["copies"].get(str(k), [])]
     shards = assemble(pack(ordered, cap), output_dir, run.name, OUTPUT_EXT)
-    return [s.to_json() for s in shards]
+    return mf.relative_outputs(shards, output_dir)
 
 
 def source_entry(run: SourceRun, counts: list[dict[str, int]], total_selected: int) -> dict[str, Any]:

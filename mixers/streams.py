@@ -92,7 +92,7 @@ def finalize_stream(plan: StreamPlan) -> dict[str, Any]:
         "filtered": totals["filtered"],
         "too_short": totals["too_short"],
         "skipped_lines": skipped,
-        "outputs": [s.to_json() for s in shards],
+        "outputs": mf.relative_outputs(shards, plan.output_dir),
     }
 
 
