@@ -9,9 +9,13 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
+import orjson
+
 from dolma_tools.errors import AlignmentError, InputError
-from dolma_tools.io.jsonl import OnError, ReadStats, iter_documents, iter_json_rows
+from dolma_tools.io.jsonl import _STREAM_ERRORS, OnError, ReadStats, _describe_stream_error, _parse_line
+from dolma_tools.io.jsonl import iter_documents, iter_json_rows
 from dolma_tools.io.paths import attribute_path, exists
+from dolma_tools.io.streams import open_read
 
 
 def attribute_files(document_path: str, names: list[str]) -> list[str]:
@@ -26,10 +30,47 @@ def check_attribute_files(document_path: str, names: list[str]) -> None:
             raise InputError(path, 0, f"attribute file of set '{name}' for {document_path} does not exist")
 
 
+_BLOCK = 4 << 20
+
+
+def iter_rows_blockwise(path: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    """``(line, row)`` of a JSONL file, strictly (any bad line raises ``InputError``), reading decompressed
+    blocks rather than lines: attribute files have several rows per document, so per-line overhead counts."""
+    line_no = 0
+    rest = b""
+    with open_read(path) as stream:
+        while True:
+            try:
+                block = stream.read(_BLOCK)
+            except _STREAM_ERRORS as exc:
+                raise InputError(path, line_no + 1, _describe_stream_error(exc, path)) from None
+            if not block:
+                break
+            lines = (rest + block).split(b"\n")
+            rest = lines.pop()
+            for raw in lines:
+                line_no += 1
+                try:
+                    row = orjson.loads(raw)
+                except orjson.JSONDecodeError:
+                    if not raw.strip():
+                        continue
+                    row = _parse_line(raw, path, line_no)  # raises with the precise problem
+                if type(row) is not dict:
+                    raise InputError(path, line_no, f"expected a JSON object, got {type(row).__name__}")
+                yield line_no, row
+    if rest.strip():
+        line_no += 1
+        row = _parse_line(rest, path, line_no)
+        if type(row) is not dict:
+            raise InputError(path, line_no, f"expected a JSON object, got {type(row).__name__}")
+        yield line_no, row
+
+
 class _AttributeReader:
     def __init__(self, path: str) -> None:
         self.path = path
-        self._rows = iter_json_rows(path)
+        self._rows = iter_rows_blockwise(path)
 
     def next_for(self, doc_id: Any, doc_path: str, doc_line: int) -> dict[str, Any]:
         try:

@@ -38,9 +38,16 @@ class DocFilter:
     def keep(self, doc: dict[str, Any]) -> bool:
         if self.syntax == "jq":
             return self._keep_jq(doc)
-        if self._inc and not any(p.matches(doc) for p in self._inc):
-            return False
-        return not any(p.matches(doc) for p in self._exc)
+        if self._inc:
+            for p in self._inc:
+                if p.matches(doc):
+                    break
+            else:
+                return False
+        for p in self._exc:
+            if p.matches(doc):
+                return False
+        return True
 
     def _keep_jq(self, doc: dict[str, Any]) -> bool:
         results = self._jq.outputs(doc)

@@ -390,7 +390,7 @@ def _slice(seq: list, start: int | None, stop: int | None, step: int | None) -> 
     return seq[slice(start, stop, step)]
 
 
-def _compile_segment(seg: tuple, root_sensitive: list[bool]) -> Callable[[list, Any], list]:
+def _compile_segment(seg: tuple) -> Callable[[list, Any], list]:
     kind = seg[0]
     if kind == "key":
         name = seg[1]
@@ -457,36 +457,64 @@ def _compile_segment(seg: tuple, root_sensitive: list[bool]) -> Callable[[list, 
     raise AssertionError(kind)
 
 
+def _is_simple(segments: list[tuple]) -> bool:
+    return all(s[0] in ("key", "index") for s in segments)
+
+
+def compile_getter(path: Path) -> Callable[[Any, Any], Any]:
+    """For a path of plain keys and indexes: ``fn(current, root) -> value`` or ``_MISSING``."""
+    steps = tuple((s[0] == "key", s[1]) for s in path.segments)
+    start_at_root = path.absolute
+
+    def get(current: Any, root: Any) -> Any:
+        node = root if start_at_root else current
+        for is_key, k in steps:
+            if is_key:
+                if type(node) is not dict:
+                    return _MISSING
+                node = node.get(k, _MISSING)
+                if node is _MISSING:
+                    return node
+            else:
+                if type(node) is not list or not -len(node) <= k < len(node):
+                    return _MISSING
+                node = node[k]
+        return node
+
+    return get
+
+
 def compile_path(path: Path) -> PathFn:
     """Compile a parsed path into ``fn(current, root) -> [values]``."""
     segs = path.segments
     start_at_root = path.absolute
-    # fast path: only plain keys and indexes (the common `$.attributes.x` and `@.x[0][2]`)
-    if all(s[0] in ("key", "index") for s in segs):
-        steps = tuple((s[0] == "key", s[1]) for s in segs)
+    if _is_simple(segs):  # `$.attributes.x`, `@.x[0][2]`
+        get = compile_getter(path)
 
         def simple(current: Any, root: Any) -> list:
-            node = root if start_at_root else current
-            for is_key, k in steps:
-                if is_key:
-                    if type(node) is not dict:
-                        return []
-                    node = node.get(k, _MISSING)
-                    if node is _MISSING:
-                        return []
-                else:
-                    if type(node) is not list or not -len(node) <= k < len(node):
-                        return []
-                    node = node[k]
-            return [node]
+            v = get(current, root)
+            return [] if v is _MISSING else [v]
 
         return simple
+    if segs[-1][0] == "filter" and _is_simple(segs[:-1]):  # `$.attributes[?(...)]`
+        get_base = compile_getter(Path(path.absolute, segs[:-1]))
+        cond = compile_condition(segs[-1][1])
+
+        def filtered(current: Any, root: Any) -> list:
+            node = get_base(current, root)
+            if type(node) is list:
+                return [el for el in node if cond(el, root)]
+            if node is _MISSING or not cond(node, root):
+                return []
+            return [node]
+
+        return filtered
     compiled: list[tuple[str, Any]] = []
     for s in segs:
         if s[0] == "length":
             compiled.append(("length", None))
         else:
-            compiled.append(("step", _compile_segment(s, [])))
+            compiled.append(("step", _compile_segment(s)))
     multi_kinds = {"keys", "indexes", "slice", "wildcard", "descent", "descent_all", "filter"}
     multi_flags = [s[0] in multi_kinds for s in segs]
 
@@ -607,34 +635,71 @@ _FAST_NUMERIC = {
 }
 
 
+def _implies_existence(node: Any) -> bool:
+    """True if the comparison can only hold when its left path yields a value."""
+    if not isinstance(node, Compare) or not isinstance(node.left, Path) or node.op is None:
+        return False
+    return node.op in ("<", ">", "~=", "in") or (node.op in ("<=", ">=", "==") and isinstance(node.right, Literal))
+
+
+def _drop_implied_guards(parts: list) -> list:
+    """In ``@.x && @.x[0] && @.x[0][2] > 0.5`` the two existence guards are implied by the comparison
+    (it is false unless ``@.x[0][2]`` exists); dropping them changes no result and saves work."""
+    compared = [(p.left.absolute, p.left.segments) for p in parts if _implies_existence(p)]
+    kept = []
+    for p in parts:
+        if (isinstance(p, Compare) and p.op is None and isinstance(p.left, Path) and _is_simple(p.left.segments)
+                and any(a == p.left.absolute and len(segs) >= len(p.left.segments)
+                        and segs[: len(p.left.segments)] == p.left.segments for a, segs in compared)):
+            continue
+        kept.append(p)
+    return kept
+
+
 def compile_condition(node: Any) -> CondFn:
     """Compile a filter condition into ``fn(current, root) -> bool``."""
     if isinstance(node, BoolOp):
-        parts = [compile_condition(p) for p in node.parts]
         if node.op == "and":
-            return lambda cur, root: all(p(cur, root) for p in parts)
+            parts = [compile_condition(p) for p in _drop_implied_guards(node.parts)]
+            if len(parts) == 1:
+                return parts[0]
+
+            def conj(cur: Any, root: Any) -> bool:
+                for p in parts:
+                    if not p(cur, root):
+                        return False
+                return True
+
+            return conj
+        parts = [compile_condition(p) for p in node.parts]
         if node.op == "or":
-            return lambda cur, root: any(p(cur, root) for p in parts)
+            def disj(cur: Any, root: Any) -> bool:
+                for p in parts:
+                    if p(cur, root):
+                        return True
+                return False
+
+            return disj
         inner = parts[0]
         return lambda cur, root: not inner(cur, root)
     assert isinstance(node, Compare)
-    left = _operand(node.left)
     if node.op is None:
         # existence test; a bare literal always "exists" (as in jsonpath-rust)
+        left = _operand(node.left)
         return lambda cur, root: bool(left(cur, root))
-    # the common `@.path > number` shape: compare without building the right-hand list
-    if node.op in _FAST_NUMERIC and isinstance(node.right, Literal) and _is_number(node.right.value):
+    # the common `@.path > number` shape: no intermediate lists
+    if (node.op in _FAST_NUMERIC and isinstance(node.right, Literal) and _is_number(node.right.value)
+            and isinstance(node.left, Path) and _is_simple(node.left.segments)):
+        get = compile_getter(node.left)
         threshold = node.right.value
         op = _FAST_NUMERIC[node.op]
 
         def numeric(cur: Any, root: Any) -> bool:
-            vals = left(cur, root)
-            if len(vals) != 1:
-                return False
-            v = vals[0]
-            return type(v) in (int, float) and op(v, threshold)
+            v = get(cur, root)
+            return (type(v) is float or type(v) is int) and op(v, threshold)
 
         return numeric
+    left = _operand(node.left)
     right = _operand(node.right)
     cmp = _COMPARATORS[node.op]
     return lambda cur, root: cmp(left(cur, root), right(cur, root))

@@ -56,9 +56,15 @@ class SpanReplacer:
             spans = [spans]  # the selector picked out a single span
         out = []
         replacement: str | None = None
+        lo, hi = self.min_score, self.max_score
         for span in spans:
-            start, end, score = _check_span(span, self.selector.expression)
-            if self.min_score <= score < self.max_score:
+            # fast path for well-formed spans; anything else goes through the checks
+            if type(span) is list and len(span) == 3 and type(span[0]) is int and type(span[1]) is int \
+                    and span[0] >= 0 and span[1] >= 0 and (type(span[2]) is float or type(span[2]) is int):
+                start, end, score = span
+            else:
+                start, end, score = _check_span(span, self.selector.expression)
+            if lo <= score < hi:
                 if replacement is None:
                     replacement = self._replacement_for(doc)
                 out.append((start, end, replacement))

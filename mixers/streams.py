@@ -60,8 +60,8 @@ def plan_stream(cfg: Any, index: int, stream: Any) -> StreamPlan:
         ext = output_extension(stream.compression.output)
     except ValueError as exc:
         raise ConfigError(str(exc), f"{key}.compression.output") from None
-    fingerprint = fingerprint(mf.mix_config_dict(cfg), index, [(f, file_size(f)) for f in files])
-    staging = join(work_root(cfg, out.path), f"staging/{stream.name}-{fingerprint}")
+    fp = fingerprint(mf.mix_config_dict(cfg), index, [(f, file_size(f)) for f in files])
+    staging = join(work_root(cfg, out.path), f"staging/{stream.name}-{fp}")
     return StreamPlan(index, stream.name, spec, files, out.path, ext, out.max_size_in_bytes, staging, cfg.shuffle)
 
 
