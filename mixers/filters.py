@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from .jq_expr import JqBatch, compile_jq, referenced_attributes
+from .jq_expr import JqBatch, JqExpression, referenced_attributes
 from .jq_expr import select as jq_select
 from .jsonpath import JsonPath
 
@@ -67,7 +67,7 @@ class Selector:
         self.expression = expression
         self.syntax = syntax
         if syntax == "jq":
-            self._program = compile_jq(expression, key)
+            self._program = JqExpression(expression, key)
         else:
             self._path = JsonPath(expression, key)
 

@@ -1,4 +1,6 @@
-"""jq expressions (Dolma's ``syntax: jq``) evaluated by libjq through the ``jq`` package.
+"""jq expressions (Dolma's ``syntax: jq``): compiled by libjq (the ``jq`` package) for syntax checking and
+error messages, evaluated natively (``jq_native``) when the expression stays within the common subset, else
+by libjq.
 
 jq is null-safe by design: ``.attributes.missing[0][2]`` is ``null`` and ``null > 0.5`` is false, so a
 missing attribute never crashes a filter. Numbers compare as numbers (``1 >= 1.0``).
@@ -13,6 +15,8 @@ import jq
 import orjson
 
 from dolma_tools.errors import ConfigError, DolmaToolsError
+
+from .jq_native import JqError, Unsupported, compile_native
 
 
 class JqSyntaxError(ConfigError):
@@ -31,42 +35,43 @@ def compile_jq(expression: str, key: str | None = None) -> Any:
         raise JqSyntaxError(f"invalid jq expression {expression!r}:\n    {msg}", key) from None
 
 
-class JqBatch:
-    """Several jq expressions evaluated with one libjq call per document.
+class JqExpression:
+    """One jq expression: evaluated natively when ``jq_native`` covers it, else by libjq."""
 
-    libjq's cost is dominated by converting the document, so the expressions are combined into one
-    program ``[[(e1)], [(e2)], ...]`` that returns every expression's outputs at once.
-    """
+    def __init__(self, expression: str, key: str | None = None) -> None:
+        self.expression = expression
+        self.program = compile_jq(expression, key)  # libjq checks the syntax and words the errors
+        try:
+            self.native: Any = compile_native(expression)
+        except Unsupported:
+            self.native = None
+
+    def outputs(self, document: dict[str, Any], text: str | None = None) -> list[Any]:
+        """The values the expression produces on ``document`` (``text``: its JSON, if already made)."""
+        try:
+            if self.native is not None:
+                return self.native(document)  # type: ignore[no-any-return]
+            return self.program.input_text(text or orjson.dumps(document).decode("utf-8")).all()  # type: ignore[no-any-return]
+        except (JqError, ValueError) as exc:
+            raise JqRuntimeError(f"jq expression {self.expression!r} failed: {exc}") from None
+
+
+class JqBatch:
+    """Several jq expressions on one document; the ones libjq must run share one serialisation of it."""
 
     def __init__(self, expressions: list[str], keys: list[str | None]) -> None:
-        self.expressions = expressions
-        self.programs = [compile_jq(e, k) for e, k in zip(expressions, keys)]
-        combined = "[" + ", ".join(f"[(\n{e}\n)]" for e in expressions) + "]"
-        self._combined = jq.compile(combined) if expressions else None
+        self.expressions = [JqExpression(e, k) for e, k in zip(expressions, keys)]
+        self._needs_text = any(e.native is None for e in self.expressions)
 
     def outputs(self, document: dict[str, Any]) -> list[list[Any]]:
         """For each expression, the list of values it produces on ``document``."""
-        if self._combined is None:
-            return []
-        text = orjson.dumps(document).decode("utf-8")
-        try:
-            return self._combined.input_text(text).first()  # type: ignore[no-any-return]
-        except ValueError:
-            # find which expression failed, for the message
-            for expr, prog in zip(self.expressions, self.programs):
-                try:
-                    prog.input_text(text).all()
-                except ValueError as exc:
-                    raise JqRuntimeError(f"jq expression {expr!r} failed: {exc}") from None
-            raise
+        text = orjson.dumps(document).decode("utf-8") if self._needs_text else None
+        return [e.outputs(document, text) for e in self.expressions]
 
 
-def select(program: Any, document: dict[str, Any]) -> Any:
+def select(expression: JqExpression, document: dict[str, Any]) -> Any:
     """Dolma's selector result: None for no output, the value for one output, a list for several."""
-    try:
-        found = program.input_text(orjson.dumps(document).decode("utf-8")).all()
-    except ValueError as exc:
-        raise JqRuntimeError(f"jq selector failed: {exc}") from None
+    found = expression.outputs(document)
     if not found:
         return None
     return found[0] if len(found) == 1 else found

@@ -277,19 +277,18 @@ class _Parser:
             return ("indexes", indexes + [current])
         return ("index", current)
 
-    def parse_or(self) -> Any:
-        parts = [self.parse_and()]
-        while self.at("||"):
+    def _parse_chain(self, symbol: str, name: str, operand: Callable[[], Any]) -> Any:
+        parts = [operand()]
+        while self.at(symbol):
             self.i += 1
-            parts.append(self.parse_and())
-        return parts[0] if len(parts) == 1 else BoolOp("or", parts)
+            parts.append(operand())
+        return parts[0] if len(parts) == 1 else BoolOp(name, parts)
+
+    def parse_or(self) -> Any:
+        return self._parse_chain("||", "or", self.parse_and)
 
     def parse_and(self) -> Any:
-        parts = [self.parse_not()]
-        while self.at("&&"):
-            self.i += 1
-            parts.append(self.parse_not())
-        return parts[0] if len(parts) == 1 else BoolOp("and", parts)
+        return self._parse_chain("&&", "and", self.parse_not)
 
     def parse_not(self) -> Any:
         if self.at("!"):
