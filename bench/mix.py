@@ -9,6 +9,8 @@ the same number of processes. Two layouts:
 - ``1 shard``: one output file (dolma then works on one thread: it parallelises over output shards);
 - ``8 shards``: ``max_size_in_bytes`` = 15 MB, which dolma turns into 8 output shards (one per input file).
 
+The rules are written in JSONPath (Dolma's default) or, with the same meaning, in jq (``--cases``).
+
 Runs alternate (dolma, ours, dolma, ours, ...) so drift in machine load hits both; the first round
 checks that both produce the same documents (id and text). Wall and CPU seconds (children's rusage)
 are reported as medians, and the ratio dolma/ours is taken pair by pair.
@@ -39,6 +41,9 @@ ATTRIBUTE_SETS = ["gopher_v1", "c4_v2", "pii_regex_with_counts_fast_v2", "char_l
                   "dedupe_docs_text", "dedupe_paragraphs"]
 PII = "pii_regex_with_counts_fast_v2__pii_regex_with_counts_fast_v2__"
 GUARDED = "$.attributes[?(@.{k} && @.{k}[0] && @.{k}[0][2] {op} {v})]"
+# the same rule in jq, null-safe the way Dolma's jq configs write it (mixer-validator-jq.yaml)
+GUARDED_JQ = ('(.attributes.{k} | if type == "array" and length > 0 and .[0] != null and .[0][2] != null '
+              'then .[0][2] {op} {v} else false end)')
 RULES = [
     ("gopher_v1__gopher_v1__word_count", "<", 50),
     ("gopher_v1__gopher_v1__symbol_to_word_ratio", ">", 0.1),
@@ -49,9 +54,11 @@ RULES = [
     ("bff_duplicate_text", ">", 0.5),
 ]
 LAYOUTS = {"1 shard": 100_000_000_000, "8 shards": 15_000_000}
+#: (layout, filter syntax) combinations that can be run; the default is the first three
+CASES = [("1 shard", "jsonpath"), ("8 shards", "jsonpath"), ("8 shards", "jq"), ("1 shard", "jq")]
 
 
-def mix_config(work: Path, out: Path, max_size: int, processes: int) -> dict:
+def mix_config(work: Path, out: Path, max_size: int, processes: int, syntax: str) -> dict:
     spans = [{"span": f"$.attributes.{PII}{k}", "min_score": 0.5, "replacement": f" |||{k}||| "}
              for k in ("EMAIL_ADDRESS", "PHONE_NUMBER", "IP_ADDRESS")]
     spans.append({"span": "$.attributes.bff_duplicate_paragraph_spans", "min_score": 0.5, "replacement": ""})
@@ -60,7 +67,8 @@ def mix_config(work: Path, out: Path, max_size: int, processes: int) -> dict:
             "name": "bench",
             "documents": [str(work / "corpus/documents/*.jsonl.gz")],
             "attributes": ATTRIBUTE_SETS,
-            "filter": {"exclude": [GUARDED.format(k=k, op=op, v=v) for k, op, v in RULES]},
+            "filter": {"exclude": [(GUARDED_JQ if syntax == "jq" else GUARDED).format(k=k, op=op, v=v)
+                                   for k, op, v in RULES], "syntax": syntax},
             "span_replacement": spans,
             "output": {"path": str(out), "max_size_in_bytes": max_size, "discard_fields": ["attributes"]},
         }],
@@ -121,19 +129,23 @@ def main() -> None:
     ap.add_argument("--work", default=str(REPO / "bench/work/mix"))
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--processes", type=int, default=2)
-    ap.add_argument("--layouts", nargs="+", default=list(LAYOUTS), choices=list(LAYOUTS))
+    ap.add_argument("--cases", nargs="+", default=[f"{a}/{b}" for a, b in CASES[:3]],
+                    choices=[f"{a}/{b}" for a, b in CASES], help="layout/filter syntax combinations")
     ap.add_argument("--write-results", action="store_true", help="update the '## Mix' section of bench/RESULTS.md")
     args = ap.parse_args()
     work = prepare(args)
     env = dict(os.environ, DOLMA_TOOLS_PROGRESS="0", RUST_LOG="error")
     results: dict[str, dict[str, list[float]]] = {}
-    print(f"load before: {load_average()}", file=sys.stderr)
-    for layout in args.layouts:
+    load_before = load_average()
+    print(f"load before: {load_before}", file=sys.stderr)
+    for case in args.cases:
+        layout, syntax = case.split("/")
+        tag = f"{layout.replace(' ', '')}-{syntax}"
         tools = {}
         for tool, exe in (("dolma", args.dolma), ("ours", args.ours)):
-            out = work / f"out-{tool}-{layout.replace(' ', '')}"
-            cfg = work / f"{tool}-{layout.replace(' ', '')}.json"
-            cfg.write_text(json.dumps(mix_config(work, out, LAYOUTS[layout], args.processes), indent=1))
+            out = work / f"out-{tool}-{tag}"
+            cfg = work / f"{tool}-{tag}.json"
+            cfg.write_text(json.dumps(mix_config(work, out, LAYOUTS[layout], args.processes, syntax), indent=1))
             tools[tool] = (exe, cfg, out)
         stats: dict[str, list[float]] = {"dolma wall": [], "ours wall": [], "dolma cpu": [], "ours cpu": [],
                                          "ratio wall": []}
@@ -146,20 +158,21 @@ def main() -> None:
                 walls[tool] = wall
                 stats[f"{tool} wall"].append(wall)
                 stats[f"{tool} cpu"].append(cpu)
-                print(f"[{layout}] run {r + 1} {tool}: {wall:.2f} s wall, {cpu:.2f} s cpu (load {load_average()})",
+                print(f"[{case}] run {r + 1} {tool}: {wall:.2f} s wall, {cpu:.2f} s cpu (load {load_average()})",
                       file=sys.stderr)
             stats["ratio wall"].append(walls["dolma"] / walls["ours"])
             if r == 0:
                 a, b = documents(tools["dolma"][2]), documents(tools["ours"][2])
                 same = a == b
-                print(f"[{layout}] outputs: dolma {len(a):,} documents, ours {len(b):,}; same ids and texts: {same}",
+                print(f"[{case}] outputs: dolma {len(a):,} documents, ours {len(b):,}; same ids and texts: {same}",
                       file=sys.stderr)
                 if not same:
                     sys.exit("outputs differ: not a like-for-like comparison")
                 stats["documents"] = [float(len(b))]
-        results[layout] = stats
-    print(f"load after: {load_average()}", file=sys.stderr)
-    table = render(results, args)
+        results[case] = stats
+    loads = f"load average before {load_before}, after {load_average()} (1/5/15 min)"
+    print(loads, file=sys.stderr)
+    table = render(results, args) + f" Machine: {os.cpu_count()} cores, {loads}."
     print(table)
     if args.write_results:
         write_results(table)
@@ -168,16 +181,16 @@ def main() -> None:
 def render(results: dict[str, dict[str, list[float]]], args: argparse.Namespace) -> str:
     med = statistics.median
     lines = [
-        "| layout | dolma 1.2.1 wall (s) | dolma-tools wall (s) | dolma / dolma-tools (wall) | dolma cpu (s) | "
-        "dolma-tools cpu (s) | documents kept |",
+        "| layout / filter syntax | dolma 1.2.1 wall (s) | dolma-tools wall (s) | dolma / dolma-tools (wall) | "
+        "dolma cpu (s) | dolma-tools cpu (s) | documents kept |",
         "| --- | --- | --- | --- | --- | --- | --- |",
     ]
-    for layout, s in results.items():
+    for case, s in results.items():
         lines.append(
-            f"| {layout} | {med(s['dolma wall']):.1f} | {med(s['ours wall']):.1f} | {med(s['ratio wall']):.1f}x "
+            f"| {case} | {med(s['dolma wall']):.1f} | {med(s['ours wall']):.1f} | {med(s['ratio wall']):.1f}x "
             f"(min {min(s['ratio wall']):.1f}x) | {med(s['dolma cpu']):.1f} | {med(s['ours cpu']):.1f} | "
             f"{int(s['documents'][0]):,} |")
-    return "\n".join(lines) + f"\n\n{args.runs} alternating runs per layout, --processes {args.processes}, medians."
+    return "\n".join(lines) + f"\n\n{args.runs} alternating runs per case, --processes {args.processes}, medians."
 
 
 def write_results(table: str) -> None:
@@ -186,7 +199,8 @@ def write_results(table: str) -> None:
     body = (
         "## Mix\n\n"
         "`python bench/mix.py --runs 3 --write-results`: 7 exclude rules (Gopher x3, C4 curly braces, PII count, "
-        "length, duplicate document) + 3 PII-masking span rules + duplicate-paragraph removal over the 200 MB "
+        "length, duplicate document; in JSONPath, or the same rules in jq) + 3 PII-masking span rules + "
+        "duplicate-paragraph removal over the 200 MB "
         "corpus (87,529 documents, 8 gzip shards), attributes from dolma 1.2.1's tagger and deduper, attributes "
         "discarded from the output. Same config file for both tools; outputs checked equal (ids and texts).\n\n"
         f"{table}\n"

@@ -44,10 +44,11 @@ def budget_mode(sources: list[Any]) -> str:
         return "tokens"
     if not any(has_ratio) and not any(has_tokens):
         return "natural"
-    missing = [s.source_name for s, r, t in zip(sources, has_ratio, has_tokens) if not r and not t]
+    with_ratio = [s.source_name for s, r in zip(sources, has_ratio) if r]
+    with_tokens = [s.source_name for s, t in zip(sources, has_tokens) if t]
     raise ConfigError("either every source sets target_ratio, or every source sets target_tokens, or none does "
-                      f"(natural proportions); these sources set neither: {', '.join(missing) or '-'} and the "
-                      "others mix both", "sources")
+                      f"(natural proportions); target_ratio is set on: {', '.join(with_ratio) or 'none'}; "
+                      f"target_tokens on: {', '.join(with_tokens) or 'none'}", "sources")
 
 
 def effective_ratios(sources: list[Any], renormalize: bool) -> list[float]:
@@ -84,6 +85,8 @@ def compute_budgets(
             shares = list(ratios or [])
             total = requested_tokens
         needed = [int(total * r) for r in shares]
+        if mode == "natural" and requested_tokens is None:
+            needed = list(available)  # everything once, with no rounding
     budgets = []
     for s, share, need, avail in zip(sources, shares, needed, available):
         usable = int(avail * s.max_source_fraction)

@@ -96,13 +96,22 @@ def finalize_stream(plan: StreamPlan) -> dict[str, Any]:
     }
 
 
+def _below_documents(path: str) -> str:
+    """The part of ``path`` below its last ``documents/`` folder (the file name if there is none)."""
+    parts = path.split("/")
+    folders = parts[:-1]
+    if "documents" in folders:
+        i = len(folders) - 1 - folders[::-1].index("documents")
+        return "/".join(parts[i + 1 :])
+    return basename(path)
+
+
 def _mirror_inputs(plan: StreamPlan, records: list[dict[str, Any]]) -> list[Shard]:
     """``shuffle: false`` (Dolma): one output per input, at the input's path below ``documents/`` (an input
     whose documents are all dropped gets an empty file, so the layout stays one to one)."""
     shards = []
     for path, record in zip(plan.files, records):
-        rel = path.split("/documents/")[-1] if "/documents/" in path else basename(path)
-        dest = join(plan.output_dir, "documents", rel)
+        dest = join(plan.output_dir, "documents", _below_documents(path))
         parts = [p for p in parts_of(record) if p.docs]
         assemble_file(parts, dest)
         shards.append(Shard(dest, sum(p.docs for p in parts), sum(p.bytes for p in parts)))
@@ -111,10 +120,10 @@ def _mirror_inputs(plan: StreamPlan, records: list[dict[str, Any]]) -> list[Shar
 
 def run_streams(cfg: Any) -> int:
     plans = [plan_stream(cfg, i, s) for i, s in enumerate(cfg.streams)]
-    names = [p.name for p in plans]
-    for name in set(names):
-        if names.count(name) > 1 and len({p.output_dir for p in plans if p.name == name}) == 1:
-            raise ConfigError(f"two streams named {name!r} write to the same folder", "streams")
+    targets = [(p.name, p.output_dir) for p in plans]
+    for name, out in set(targets):
+        if targets.count((name, out)) > 1:
+            raise ConfigError(f"two streams named {name!r} write to the same folder {out}", "streams")
     config = mf.mix_config_dict(cfg)
     config_hash = mf.config_sha256(config)
     by_output: dict[str, list[StreamPlan]] = {}

@@ -154,3 +154,22 @@ def test_verify_detects_added_missing_and_changed_documents(tmp_path: Path, caps
     assert "2 added, 1 missing, 1 changed" in err
     assert f"changed: cap: id={changed}" in err and f"missing: cap: id={missing}" in err
     assert "added: cap: id=intruder" in err
+
+
+def test_min_text_length_discard_fields_and_zstd_output(tmp_path: Path) -> None:
+    rows = [{"id": "a", "text": "  short  ", "extra": 1}, {"id": "b", "text": "ünï" * 4, "extra": 2},
+            {"id": "c", "text": "long enough text", "extra": 3}]
+    write_docs(tmp_path / "data" / "documents" / "x.jsonl.gz", rows)
+    # min_text_length counts UTF-8 bytes of the stripped text: "short" 5, "ünï" x 4 = 20 bytes, 16 for c
+    out = tmp_path / "out"
+    cfg = _config(tmp_path / "data", out, compression={"output": "zst"})
+    data = json.loads(cfg.read_text())
+    data["streams"][0]["output"].update(min_text_length=16, discard_fields=["extra"])
+    cfg.write_text(json.dumps(data))
+    assert run_mix("-c", cfg) == 0
+    (shard,) = [p for p in out.iterdir() if p.name.endswith(".jsonl.zst")]
+    assert shard.name == "cap-0000.jsonl.zst"
+    kept = read_docs(shard)
+    assert [r["id"] for r in kept] == ["b", "c"]
+    assert all("extra" not in r for r in kept)
+    assert json.loads((out / "manifest.json").read_text())["streams"]["cap"]["too_short"] == 1
