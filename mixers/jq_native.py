@@ -12,6 +12,7 @@ suite checks them against libjq on many expressions.
 from __future__ import annotations
 
 import math
+import operator
 import re
 from typing import Any, Callable
 
@@ -252,6 +253,34 @@ def _mod(a: Any, b: Any) -> Any:
 
 
 _ARITH = {"+": _add, "-": _sub, "*": _mul, "/": _div, "%": _mod}
+_PY_CMP = {"==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt,
+           ">=": operator.ge}
+
+
+def _compare_with_constant(op: str, c: Any) -> Callable[[Any, Any], bool]:
+    """``a OP c`` for a literal ``c``: Python's comparison when both are numbers or both strings (the same
+    result as jq's order), jq's order otherwise."""
+    test = _CMP[op]
+    if c is None and op in ("==", "!="):
+        return (lambda a, _: a is None) if op == "==" else (lambda a, _: a is not None)
+    py = _PY_CMP[op]
+    if type(c) is int or type(c) is float:
+        def numeric(a: Any, b: Any) -> bool:
+            if type(a) is float or type(a) is int:
+                return py(a, b)  # type: ignore[no-any-return]
+            return test(compare(a, b))
+
+        return numeric
+    if type(c) is str:
+        def string(a: Any, b: Any) -> bool:
+            if type(a) is str:
+                return py(a, b)  # type: ignore[no-any-return]
+            return test(compare(a, b))
+
+        return string
+    return lambda a, b: test(compare(a, b))
+
+
 _CMP = {
     "==": lambda c: c == 0, "!=": lambda c: c != 0, "<": lambda c: c < 0, "<=": lambda c: c <= 0,
     ">": lambda c: c > 0, ">=": lambda c: c >= 0,
@@ -449,8 +478,7 @@ class _Parser:
             raise Unsupported("variables")
         if self.at("|"):
             self.i += 1
-            right = self.pipe()
-            return lambda v: [r for x in left(v) for r in right(x)]
+            return _then(left, self.pipe())
         return left
 
     def comma(self) -> Fn:
@@ -498,6 +526,8 @@ class _Parser:
         if kind == "op" and t in _CMP:
             self.i += 1
             right = self.additive()
+            if isinstance(right, _Const):
+                return _binary(left, right, _compare_with_constant(t, right.value))
             test = _CMP[t]
             return _binary(left, right, lambda a, b: test(compare(a, b)))
         return left
@@ -606,7 +636,7 @@ class _Parser:
                 self.i += 1
                 return self.bracket()
             self.i += 1
-            return _Path(())
+            return _Path(())  # `.`
         if kind == "op" and t == "..":
             raise Unsupported("recursive descent")
         if kind == "op" and t == "(":
@@ -661,26 +691,40 @@ class _Parser:
             self.i += 1
             other = self.pipe()
         else:
-            other = lambda v: [v]  # noqa: E731 (jq 1.7: a missing else is the identity)
+            other = _Path(())  # jq 1.7: a missing `else` is the identity
         self.take("end")
         return _if(cond, then, other)
 
 
-class _Const:
+class _One:
+    """An expression with exactly one output: ``one(v)`` gives it without building lists, so chains of such
+    expressions (the usual ``.a.b[0][2] > 0.5 and ...`` filters) run as plain function calls."""
+
+    def __init__(self, one: Callable[[Any], Any]) -> None:
+        self.one = one
+
+    def __call__(self, v: Any) -> list:
+        return [self.one(v)]
+
+
+def _single(fn: Fn) -> Callable[[Any], Any] | None:
+    return fn.one if isinstance(fn, _One) else None
+
+
+class _Const(_One):
     """A literal: one output, known at compile time."""
 
     def __init__(self, value: Any) -> None:
         self.value = value
-
-    def __call__(self, v: Any) -> list:
-        return [self.value]
+        super().__init__(lambda v: value)
 
 
-class _Path:
+class _Path(_One):
     """``.a.b[0][2]``: a chain of fields and constant indexes, one output, evaluated without lists."""
 
     def __init__(self, steps: tuple) -> None:
         self.steps = steps
+        super().__init__(self.get)
 
     def get(self, v: Any) -> Any:
         for k in self.steps:
@@ -690,19 +734,18 @@ class _Path:
                 v = _index(v, k)
         return v
 
-    def __call__(self, v: Any) -> list:
-        return [self.get(v)]
-
 
 def _extend(fn: Fn, key: Any) -> Fn:
     """``fn`` followed by ``.[key]``."""
     if isinstance(fn, _Path):
         return _Path(fn.steps + (key,))
-    step = _Path((key,))
-    return lambda v: [step.get(x) for x in fn(v)]
+    return _then(fn, _Path((key,)))
 
 
 def _then(first: Fn, second: Fn) -> Fn:
+    a, b = _single(first), _single(second)
+    if a is not None and b is not None:
+        return _One(lambda v: b(a(v)))
     return lambda v: [r for x in first(v) for r in second(x)]
 
 
@@ -721,17 +764,23 @@ def _try(fn: Fn) -> Fn:
 
 
 def _binary(left: Fn, right: Fn, op: Callable[[Any, Any], Any]) -> Fn:
-    if isinstance(right, _Const):
+    lo, ro = _single(left), _single(right)
+    if lo is not None and isinstance(right, _Const):
         b = right.value
-        if isinstance(left, _Path):
-            get = left.get
-            return lambda v: [op(get(v), b)]
-        return lambda v: [op(a, b) for a in left(v)]
+        return _One(lambda v: op(lo(v), b))
+    if lo is not None and ro is not None:
+        return _One(lambda v: op(lo(v), ro(v)))
     # jq evaluates the right operand in the outer loop
     return lambda v: [op(a, b) for b in right(v) for a in left(v)]
 
 
 def _bool_op(left: Fn, right: Fn, is_and: bool) -> Fn:
+    lo, ro = _single(left), _single(right)
+    if lo is not None and ro is not None:
+        if is_and:
+            return _One(lambda v: truthy(ro(v)) if truthy(lo(v)) else False)
+        return _One(lambda v: True if truthy(lo(v)) else truthy(ro(v)))
+
     def run(v: Any) -> list:
         out = []
         for a in left(v):
@@ -745,6 +794,9 @@ def _bool_op(left: Fn, right: Fn, is_and: bool) -> Fn:
 
 
 def _if(cond: Fn, then: Fn, other: Fn) -> Fn:
+    co, to, oo = _single(cond), _single(then), _single(other)
+    if co is not None and to is not None and oo is not None:
+        return _One(lambda v: to(v) if truthy(co(v)) else oo(v))
     return lambda v: [r for c in cond(v) for r in (then(v) if truthy(c) else other(v))]
 
 
@@ -755,8 +807,7 @@ def _call(name: str, args: list[Fn]) -> Fn:
         if name == "values":
             return lambda v: [] if v is None else [v]
         if name in _BUILTINS0:
-            f = _BUILTINS0[name]
-            return lambda v: [f(v)]
+            return _One(_BUILTINS0[name])
         raise Unsupported(f"{name}/0")
     if len(args) == 1:
         (arg,) = args
