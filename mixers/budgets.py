@@ -51,16 +51,16 @@ def budget_mode(sources: list[Any]) -> str:
                       f"target_tokens on: {', '.join(with_tokens) or 'none'}", "sources")
 
 
-def effective_ratios(sources: list[Any], renormalize: bool) -> list[float]:
-    """The sources' target ratios; after an opt-out the remaining ratios are scaled to sum to 1."""
-    ratios = [float(s.target_ratio) for s in sources]
-    total = sum(ratios)
-    if renormalize and total > 0:
-        return [r / total for r in ratios]
+def effective_ratios(active: list[Any], configured: list[Any]) -> list[float]:
+    """The active sources' target ratios. The configured ratios must sum to 1; after an opt-out (fewer active
+    than configured sources) the remaining ones are scaled to sum to 1."""
+    total = sum(float(s.target_ratio) for s in configured)
     if abs(total - 1.0) > RATIO_TOLERANCE:
-        shown = " + ".join(f"{r:g}" for r in ratios)
+        shown = " + ".join(f"{float(s.target_ratio):g}" for s in configured)
         raise ConfigError(f"target_ratio values must sum to 1, got {shown} = {total:.6g}", "sources")
-    return ratios
+    ratios = [float(s.target_ratio) for s in active]
+    kept = sum(ratios)
+    return [r / kept for r in ratios] if kept > 0 else ratios
 
 
 def compute_budgets(

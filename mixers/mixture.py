@@ -145,11 +145,11 @@ def scan(cfg: Any, runs: list[SourceRun]) -> bool:
     return True
 
 
-def plan(cfg: Any, runs: list[SourceRun], renormalize: bool) -> int:
+def plan(cfg: Any, runs: list[SourceRun]) -> int:
     """Budgets and selections for every source; returns the requested total. Raises if infeasible."""
     sources = [r.cfg for r in runs]
-    mode = budget_mode(sources)
-    ratios = effective_ratios(sources, renormalize) if mode == "ratio" else None
+    mode = budget_mode(list(cfg.sources))
+    ratios = effective_ratios(sources, list(cfg.sources)) if mode == "ratio" else None
     budgets, total = compute_budgets(sources, [r.available_tokens for r in runs], cfg.requested_tokens, mode, ratios)
     for run, budget in zip(runs, budgets):
         run.budget = budget
@@ -267,7 +267,7 @@ def derive(cfg: Any, root: str) -> tuple[list[SourceRun], list[str], int, dict[s
     validate(runs, cfg.allow_missing_attributes)
     if not scan(cfg, runs):
         return None
-    requested = plan(cfg, runs, renormalize=bool(excluded))
+    requested = plan(cfg, runs)
     counts = {run.name: selected_counts(run, cfg.seed) for run in runs}
     return runs, excluded, requested, counts
 
