@@ -106,7 +106,8 @@ class MixConfig(RunOptions):
         "nothing); by default that is an error")
     plan: bool = option(False, "Print the sampling plan and exit without writing")
     verify: str | None = option(None, "Re-derive the selection of this manifest.json and report differences")
-    shuffle: bool = option(True, "Dolma: shuffle (accepted)")
+    shuffle: bool = option(True, "Dolma streams: false writes one output file per input file, at "
+                                 "<output.path>/documents/<path below the input's documents/ folder>")
 
     def validate(self, prefix: str) -> None:
         super().validate(prefix)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import ConfigError
-from ..io.paths import attribute_path, exists, glob_paths, join
+from ..io.paths import attribute_path, exists, glob_paths, is_s3, join
 from .thresholds import Threshold, thresholds_of_filter
 
 #: Funnel step kinds.
@@ -144,6 +144,9 @@ def _listed_outputs(manifest_path: str, section: str, name: str | None) -> list[
     chosen = [entries.get(name)] if name is not None else list(entries.values())
     paths = [o["path"] for e in chosen if isinstance(e, dict) for o in e.get("outputs") or []
              if isinstance(o, dict) and isinstance(o.get("path"), str)]
+    # mix manifests list their outputs relative to the manifest's folder (so the folder can move)
+    folder = manifest_path.rsplit("/", 1)[0] if "/" in manifest_path else "."
+    paths = [p if p.startswith("/") or is_s3(p) else join(folder, p) for p in paths]
     return paths or None
 
 
