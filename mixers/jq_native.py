@@ -506,19 +506,18 @@ class _Parser:
             return alt
         return left
 
-    def logic_or(self) -> Fn:
-        left = self.logic_and()
-        while self.at("or"):
+    def _left_assoc(self, word: str, operand: Callable[[], Fn]) -> Fn:
+        left = operand()
+        while self.at(word):
             self.i += 1
-            left = _bool_op(left, self.logic_and(), is_and=False)
+            left = _bool_op(left, operand(), is_and=word == "and")
         return left
 
+    def logic_or(self) -> Fn:
+        return self._left_assoc("or", self.logic_and)
+
     def logic_and(self) -> Fn:
-        left = self.comparison()
-        while self.at("and"):
-            self.i += 1
-            left = _bool_op(left, self.comparison(), is_and=True)
-        return left
+        return self._left_assoc("and", self.comparison)
 
     def comparison(self) -> Fn:
         left = self.additive()
