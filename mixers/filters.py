@@ -52,12 +52,36 @@ class DocFilter:
     def _keep_jq(self, doc: dict[str, Any]) -> bool:
         results = self._jq.outputs(doc)
         n_inc = len(self.include)
-        if n_inc and not any(out and all(map(bool, out)) for out in results[:n_inc]):
-            return False
-        return not any(any(map(bool, out)) for out in results[n_inc:])
+        return self.combine([_jq_include_matches(out) for out in results[:n_inc]],
+                            [_jq_exclude_matches(out) for out in results[n_inc:]])
+
+    def rule_matches(self, doc: dict[str, Any]) -> tuple[list[bool], list[bool]]:
+        """Whether each include and each exclude rule matches ``doc``, every rule evaluated (``keep`` stops at
+        the first decisive rule); ``combine`` of the two lists is ``keep(doc)``. Used by the what-if."""
+        if self.syntax == "jq":
+            results = self._jq.outputs(doc)
+            n_inc = len(self.include)
+            return ([_jq_include_matches(out) for out in results[:n_inc]],
+                    [_jq_exclude_matches(out) for out in results[n_inc:]])
+        return [p.matches(doc) for p in self._inc], [p.matches(doc) for p in self._exc]
+
+    @staticmethod
+    def combine(include_matches: list[bool], exclude_matches: list[bool]) -> bool:
+        """Keep: (no include rules or any matches) and no exclude rule matches."""
+        return (not include_matches or any(include_matches)) and not any(exclude_matches)
 
     def attribute_references(self) -> list[str]:
         return attribute_names(self.include + self.exclude, self.syntax)
+
+
+def _jq_include_matches(outputs: list[Any]) -> bool:
+    """Dolma: a jq include matches when it produces outputs and all of them are truthy."""
+    return bool(outputs) and all(map(bool, outputs))
+
+
+def _jq_exclude_matches(outputs: list[Any]) -> bool:
+    """Dolma: a jq exclude matches when any output is truthy."""
+    return any(map(bool, outputs))
 
 
 class Selector:

@@ -8,7 +8,7 @@ keyed by the source's document-level config, input files and tokenizer, and kept
 from __future__ import annotations
 
 import io
-from typing import Any
+from typing import Any, Mapping
 
 import numpy as np
 import orjson
@@ -18,20 +18,12 @@ from dolma_tools.io.compression import Compression
 from dolma_tools.io.jsonl import ReadStats
 from dolma_tools.io.streams import open_read
 from dolma_tools.runner import Job, JobResult, Reporter
+from dolma_tools.tokens import counter_for
 
 from .processor import DocumentProcessor, iter_processed
 from .sampling import id_hash
-from .token_count import TokenCounter
 
 _BATCH = 512
-_counters: dict[str | None, TokenCounter] = {}
-
-
-def counter_for(tokenizer: str | None) -> TokenCounter:
-    """One tokenizer per worker process (loading a tokenizer.json takes a moment)."""
-    if tokenizer not in _counters:
-        _counters[tokenizer] = TokenCounter(tokenizer)
-    return _counters[tokenizer]
 
 
 def scan_file(job: Job, reporter: Reporter) -> JobResult:
@@ -54,22 +46,29 @@ def scan_file(job: Job, reporter: Reporter) -> JobResult:
     if texts:
         tokens += counter.count(texts)
         reporter.advance(docs=len(texts))
-    write_index(params["prefix"], np.array(hashes, dtype=np.uint64), np.array(tokens, dtype=np.uint32))
-    summary = {
-        "input": path,
-        "input_bytes": params["input_size"],
-        "documents": stats.rows,
-        "kept": len(hashes),
-        "tokens": int(sum(tokens)),
-        "filtered": processor.counters["filtered"],
-        "too_short": processor.counters["too_short"],
-        "skipped": dict(stats.skipped),
-    }
-    with atomic_write(params["prefix"] + ".json", Compression.NONE) as f:
-        f.write(orjson.dumps(summary, option=orjson.OPT_SORT_KEYS))
+    write_scan(params["prefix"], path, params["input_size"], stats, hashes, tokens, processor.counters)
     reporter.advance(bytes=job.size)
     return JobResult(key=job.key, docs=stats.rows, bytes=job.size, skipped=stats.skipped,
                      skipped_examples=stats.first_errors)
+
+
+def write_scan(prefix: str, path: str, input_size: int, stats: ReadStats, hashes: list[int], tokens: list[int],
+               counters: Mapping[str, int]) -> None:
+    """One input file's index (id hashes and token counts of the documents the source keeps) and its summary,
+    written last: the summary marks the file as scanned. ``counters``: documents ``filtered`` and ``too_short``."""
+    write_index(prefix, np.array(hashes, dtype=np.uint64), np.array(tokens, dtype=np.uint32))
+    summary = {
+        "input": path,
+        "input_bytes": input_size,
+        "documents": stats.rows,
+        "kept": len(hashes),
+        "tokens": int(sum(tokens)),
+        "filtered": counters["filtered"],
+        "too_short": counters["too_short"],
+        "skipped": dict(stats.skipped),
+    }
+    with atomic_write(prefix + ".json", Compression.NONE) as f:
+        f.write(orjson.dumps(summary, option=orjson.OPT_SORT_KEYS))
 
 
 def write_index(prefix: str, hashes: np.ndarray, tokens: np.ndarray) -> None:

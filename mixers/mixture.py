@@ -21,6 +21,7 @@ from dolma_tools.cli.tag import file_size
 from dolma_tools.errors import ConfigError, DolmaToolsError
 from dolma_tools.io.paths import join
 from dolma_tools.runner import Job, run_jobs
+from dolma_tools.tokens import TokenCounter, file_sha256
 
 from . import manifest as mf
 from .attributes import check_attribute_files
@@ -32,7 +33,6 @@ from .plan_table import render_plan
 from .processor import DocumentProcessor, StreamSpec
 from .sampling import Selection, SourceSampler, plan_selection, sampling_keys, source_key
 from .sharding import Part, assemble, pack, parts_of, read_record, remove_tree
-from .token_count import TokenCounter, file_sha256
 from .validation import check_attribute_references
 
 OUTPUT_EXT = ".jsonl.gz"

@@ -78,17 +78,30 @@ class DocumentProcessor:
             refs += [(n, f"{self.spec.key}.span_replacement[{i}].span") for n in rep.attribute_references()]
         return refs
 
-    def apply(self, doc: dict[str, Any], path_name: str, line: int) -> dict[str, Any] | None:
-        if self.filter is not None and not self.filter.keep(doc):
-            self.counters["filtered"] += 1
-            return None
+    def passes_filter(self, doc: dict[str, Any]) -> bool:
+        """The include/exclude decision (True when the stream has no filter)."""
+        return self.filter is None or self.filter.keep(doc)
+
+    def replaced_text(self, doc: dict[str, Any]) -> str:
+        """``doc``'s text after span replacement (``doc`` is not changed)."""
         if self.replacers:
             replacements = [r for rep in self.replacers for r in rep.find(doc)]
             if replacements:
-                doc["text"] = replace_spans(doc["text"], replacements)
+                return replace_spans(doc["text"], replacements)
+        return doc["text"]  # type: ignore[no-any-return]
+
+    def long_enough(self, text: str) -> bool:
+        """``min_text_length``: the stripped text has at least that many UTF-8 bytes (always true when 0)."""
+        return not self.spec.min_text_length or _long_enough(text, self.spec.min_text_length)
+
+    def apply(self, doc: dict[str, Any], path_name: str, line: int) -> dict[str, Any] | None:
+        if not self.passes_filter(doc):
+            self.counters["filtered"] += 1
+            return None
+        doc["text"] = self.replaced_text(doc)
         for name in self.spec.discard_fields:
             doc.pop(name, None)
-        if self.spec.min_text_length and not _long_enough(doc["text"], self.spec.min_text_length):
+        if not self.long_enough(doc["text"]):
             self.counters["too_short"] += 1
             return None
         if self.spec.provenance:
@@ -104,6 +117,11 @@ def _long_enough(text: str, min_bytes: int) -> bool:
     stripped = text.strip()
     # UTF-8 needs at least one byte per code point: only short texts need encoding
     return len(stripped) >= min_bytes or len(stripped.encode("utf-8")) >= min_bytes
+
+
+def document_error(path: str, line: int, doc: dict[str, Any], exc: DolmaToolsError) -> InputError:
+    """A filter or span rule failed on one document: the input error naming file, line and document."""
+    return InputError(path, line, f"document id={doc.get('id')!r}: {exc}")
 
 
 def iter_processed(
@@ -122,7 +140,7 @@ def iter_processed(
         except InputError:
             raise
         except DolmaToolsError as exc:
-            err = InputError(path, line, f"document id={doc.get('id')!r}: {exc}")
+            err = document_error(path, line, doc, exc)
             if policy is OnError.RAISE:
                 raise err from None
             stats.skip(err)

@@ -21,12 +21,11 @@ from dolma_tools.io.atomic import atomic_write
 from dolma_tools.io.compression import Compression
 from dolma_tools.io.jsonl import ReadStats, iter_documents
 from dolma_tools.runner import Job, JobResult, Reporter
+from dolma_tools.tokens import load_tokenizer
 
 from .sharding import write_record
-from .token_count import load_tokenizer
 
 _BATCH = 256
-_tokenizers: dict[str, Any] = {}
 
 
 def choose_dtype(vocab_size: int, requested: str = "auto") -> np.dtype:
@@ -47,12 +46,6 @@ class TokenSettings:
     max_tokens: int
     bos_token_id: int | None
     eos_token_id: int | None
-
-
-def _tokenizer(path: str) -> Any:
-    if path not in _tokenizers:
-        _tokenizers[path] = load_tokenizer(path)
-    return _tokenizers[path]
 
 
 class _TokenFileWriter:
@@ -115,7 +108,7 @@ def tokenize_file(job: Job, reporter: Reporter) -> JobResult:
     completion record, kept in a hidden folder), on_error."""
     settings: TokenSettings = job.params["settings"]
     path = job.inputs[0]
-    tok = _tokenizer(settings.tokenizer)
+    tok = load_tokenizer(settings.tokenizer)
     dtype = choose_dtype(tok.get_vocab_size(), settings.dtype)
     writer = _TokenFileWriter(job.params["prefix"], dtype, settings.max_tokens)
     stats = ReadStats()
@@ -195,7 +188,7 @@ def run_tokens(cfg: Any) -> int:
     path = cfg.tokenizer.name_or_path or cfg.tokenizer_name_or_path
     if not path:
         raise ConfigError("required: the path of a Hugging Face tokenizer.json", "tokenizer.name_or_path")
-    vocab = _tokenizer(path).get_vocab_size()
+    vocab = load_tokenizer(path).get_vocab_size()
     dtype = choose_dtype(vocab, cfg.dtype)
     if cfg.tokenizer.eos_token_id is None:
         print("warning: no tokenizer.eos_token_id: documents will run together in the token files", file=sys.stderr)

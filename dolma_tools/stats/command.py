@@ -30,7 +30,7 @@ def run_stats(cfg: Any) -> int:
     attribute_files = expand_globs(cfg.attributes, "attributes")
     units = plan_units(documents, attribute_files)
     if cfg.tokenizer:
-        from .tokens import load_tokenizer
+        from ..tokens import load_tokenizer
 
         load_tokenizer(cfg.tokenizer)  # a bad tokenizer file fails before any work
     if cfg.dryrun:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from .tokens import token_unit
+from ..tokens import WHITESPACE_UNIT, counter_for, token_unit, whitespace_tokens
 from .topk import TopCounter
 
 UNDETERMINED = "und"
@@ -37,7 +37,25 @@ class SummaryOptions:
     language_taggers: str = r"lang|cld2|cld3|lingua"
     language_threshold: float = 0.5
     tokenizer: str | None = None
+    #: Without a tokenizer, count tokens as the mixer does (its approximation) rather than whitespace tokens,
+    #: so that a pipeline report's numbers read in the unit of its mix manifests.
+    mixer_tokens: bool = False
     domain_capacity: int = 10_000
+
+    @property
+    def whitespace_only(self) -> bool:
+        """Tokens are whitespace tokens (no tokenizer, no mixer units)."""
+        return not self.tokenizer and not self.mixer_tokens
+
+    @property
+    def token_unit(self) -> str:
+        return WHITESPACE_UNIT if self.whitespace_only else token_unit(self.tokenizer)
+
+    def count_tokens(self, texts: list[str]) -> list[int]:
+        """Tokens per text in this summary's unit."""
+        if self.whitespace_only:
+            return [whitespace_tokens(t) for t in texts]
+        return counter_for(self.tokenizer).count(texts)
 
     def is_duplicate_key(self, key: str) -> bool:
         if self.duplicate_attributes:
@@ -189,7 +207,7 @@ class CorpusSummary:
             "characters": self.chars if self.has_text else None,
             "whitespace_tokens": self.ws_tokens if self.has_text else None,
             "tokens": self.tokens if self.has_text else None,
-            "token_unit": token_unit(self.options.tokenizer),
+            "token_unit": self.options.token_unit,
             "by_source": self.by_source.to_json(),
             "by_domain": self.by_domain.to_json(limit=top),
         }

@@ -32,7 +32,6 @@ from .sections import (
     manifest_section,
     what_if_section,
 )
-from .tokens import token_unit
 
 REPORT_NAME = "report.html"
 STATS_NAME = "report-stats.json"
@@ -111,7 +110,7 @@ def build_report(plan: ReportPlan, options: SummaryOptions, run: RunSettings, co
 
 def render_report(data: ReportData) -> str:
     plan = data.plan
-    unit = token_unit(data.options.tokenizer)
+    unit = data.options.token_unit
     sections = [funnel_section(data.funnel, unit), corpus_section(data.corpus.corpus),
                 attributes_section(data.corpus.attributes.keys, plan.thresholds, data.corpus.attributes.alpha)]
     if data.manifests:

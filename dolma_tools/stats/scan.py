@@ -20,7 +20,7 @@ from ..runner import Job, JobResult, Reporter, RunSummary, run_jobs
 from .attributes import AttributeStats, text_length_of
 from .corpus import CorpusSummary, SummaryOptions
 from .sketch import DEFAULT_ALPHA
-from .tokens import count_tokens, whitespace_tokens
+from ..tokens import whitespace_tokens
 
 BATCH = 256
 _SEP = "\0"
@@ -198,13 +198,13 @@ def _observe_batch(result: ScanResult, batch: list, options: SummaryOptions, pat
     if not batch:
         return
     texts = [doc["text"] for _, doc, _, _ in batch] if result.corpus.has_text else None
-    tokens = count_tokens(texts, options.tokenizer) if texts is not None else [0] * len(batch)
+    tokens = options.count_tokens(texts) if texts is not None else [0] * len(batch)
     for i, (line, doc, attributes, source) in enumerate(batch):
         try:
             if doc is not None:
                 text = doc["text"]
                 length = len(text)
-                ws = whitespace_tokens(text) if options.tokenizer else tokens[i]
+                ws = tokens[i] if options.whitespace_only else whitespace_tokens(text)
                 metadata = doc.get("metadata")
                 url = metadata.get("url") if isinstance(metadata, dict) else None
                 source = doc.get("source")

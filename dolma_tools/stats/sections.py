@@ -18,9 +18,10 @@ from .tables import (
     language_rows,
     share,
     totals_rows,
+    what_if_notes,
+    what_if_rows,
 )
 from .thresholds import Threshold
-from .tokens import token_unit
 
 #: Most attribute histograms drawn (keys with thresholds first); the table lists every key.
 MAX_HISTOGRAMS = 48
@@ -44,11 +45,17 @@ class RuleDrop:
     rule: str
     docs: int
     tokens: int
+    short: str = ""  # a shorter label for plots (default: ``rule``)
 
 
 @dataclass
 class WhatIf:
-    """Per-rule and combined drops of one stream's (or source's) filter, computed without writing the mix."""
+    """Per-rule and combined drops of one stream's (or source's) filter, computed without writing the mix.
+
+    Tokens are those of the documents as read (before span replacement), in ``unit``. ``kept_*`` is what the
+    mix would write (tokens after span replacement); ``span_tokens`` is what span replacement removes from the
+    kept documents (negative when replacements are longer than the spans). ``selected`` (source mixtures) is
+    what the sampler would then take: selected_docs, selected_tokens (with repeats) and target_tokens."""
 
     label: str
     total_docs: int
@@ -56,6 +63,14 @@ class WhatIf:
     rules: list[RuleDrop] = field(default_factory=list)
     combined_docs: int = 0
     combined_tokens: int = 0
+    unit: str = "tokens"
+    kept_docs: int | None = None
+    kept_tokens: int | None = None
+    span_changed_docs: int = 0
+    span_tokens: int = 0
+    skipped_docs: int = 0
+    selected: dict[str, int] | None = None
+    notes: list[str] = field(default_factory=list)
 
 
 def funnel_section(rows: Sequence[FunnelRow], unit: str) -> Section:
@@ -73,7 +88,7 @@ def funnel_section(rows: Sequence[FunnelRow], unit: str) -> Section:
 
 
 def corpus_section(c: CorpusSummary) -> Section:
-    unit = token_unit(c.options.tokenizer)
+    unit = c.options.token_unit
     parts = [h.table(*totals_rows(c))]
     if c.has_text and c.docs:
         for what, counter in (("source", c.by_source), ("domain", c.by_domain)):
@@ -160,13 +175,10 @@ def what_if_section(results: Sequence[WhatIf]) -> Section:
     """Per rule: documents and tokens it would drop alone; and all rules together."""
     parts = []
     for w in results:
-        rows = [[r.rule, r.docs, share(r.docs, w.total_docs), r.tokens,
-                 share(r.tokens, w.total_tokens)] for r in w.rules]
-        rows.append(["all rules together", w.combined_docs,
-                     share(w.combined_docs, w.total_docs), w.combined_tokens,
-                     share(w.combined_tokens, w.total_tokens)])
-        plot = plots.drops_plot([r.rule for r in w.rules], [r.docs for r in w.rules], w.total_docs, "documents")
+        plot = plots.drops_plot([r.short or r.rule for r in w.rules], [r.docs for r in w.rules], w.total_docs,
+                                "documents")
         parts.append(f"<h3>{h.esc(w.label)}</h3>")
         parts.append(h.figure(plot, f"whatif:{w.label}"))
-        parts.append(h.table(["rule", "documents dropped", "share", "tokens dropped", "share"], rows))
+        parts.append(h.table(*what_if_rows(w)))
+        parts.extend(h.note(line) for line in what_if_notes(w))
     return "what-if", "What-if for filters", "".join(parts)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .attributes import KeyStats
 from .corpus import CorpusSummary
-from .tokens import token_unit
 from .topk import TopCounter
+
+if TYPE_CHECKING:
+    from .sections import WhatIf
 
 #: Quantiles shown in tables (the JSON has more).
 SHOWN_QUANTILES = (0.01, 0.25, 0.5, 0.75, 0.99)
@@ -44,8 +46,8 @@ def totals_rows(c: CorpusSummary) -> Table:
     rows: list[list[Any]] = [["documents", c.docs]]
     if c.has_text:
         rows += [["characters", c.chars], ["whitespace tokens", c.ws_tokens]]
-        if c.options.tokenizer:
-            rows.append([token_unit(c.options.tokenizer), c.tokens])
+        if not c.options.whitespace_only:
+            rows.append([c.options.token_unit, c.tokens])
     if c.duplicate_fraction is not None:
         rows.append(["duplicate documents", f"{c.duplicate_docs:,} ({fmt_share(c.duplicate_fraction)})"])
     return ["corpus", "count"], rows
@@ -53,7 +55,7 @@ def totals_rows(c: CorpusSummary) -> Table:
 
 def counter_rows(c: CorpusSummary, what: str, counter: TopCounter, top: int) -> Table:
     """The ``top`` sources or domains with their documents, characters and tokens (and shares)."""
-    unit = token_unit(c.options.tokenizer)
+    unit = c.options.token_unit
     rows = [[k, v["docs"], share(v["docs"], c.docs), v["chars"], v["tokens"], share(v["tokens"], c.tokens)]
             for k, v in counter.top(top)]
     return [what, "documents", "share", "characters", unit, "share"], rows
@@ -74,3 +76,31 @@ def duplicate_rows(c: CorpusSummary) -> Table:
 def language_rows(counter: Counter, top: int) -> Table:
     total = sum(counter.values())
     return ["language", "documents", "share"], [[k, n, share(n, total)] for k, n in counter.most_common(top)]
+
+
+def what_if_rows(w: "WhatIf") -> Table:
+    """Per rule what it drops alone, then all rules together (what the mix drops)."""
+    rows = [[r.rule, r.docs, share(r.docs, w.total_docs), r.tokens, share(r.tokens, w.total_tokens)] for r in w.rules]
+    rows.append(["all rules together", w.combined_docs, share(w.combined_docs, w.total_docs), w.combined_tokens,
+                 share(w.combined_tokens, w.total_tokens)])
+    return ["rule", "documents dropped", "share", f"{w.unit} dropped", "share"], rows
+
+
+def what_if_notes(w: "WhatIf") -> list[str]:
+    """The sentences under a what-if table: input, what the mix would write, span replacement, sampling."""
+    lines = [f"Input: {w.total_docs:,} documents, {w.total_tokens:,} {w.unit}. A rule's drop is counted over "
+             "every input document, as if it were the only rule."]
+    if w.kept_docs is not None and w.kept_tokens is not None:
+        lines.append(f"The mix would write {w.kept_docs:,} documents ({share(w.kept_docs, w.total_docs)}), "
+                     f"{w.kept_tokens:,} {w.unit} after span replacement.")
+    if w.span_changed_docs:
+        verb = "removes" if w.span_tokens >= 0 else "adds"
+        lines.append(f"Span replacement changes {w.span_changed_docs:,} of the kept documents and {verb} "
+                     f"{abs(w.span_tokens):,} {w.unit}.")
+    if w.skipped_docs:
+        lines.append(f"{w.skipped_docs:,} documents were skipped as bad input (--on-error skip).")
+    if w.selected:
+        s = w.selected
+        lines.append(f"The sampler would then select {s['selected_docs']:,} documents, {s['selected_tokens']:,} "
+                     f"{w.unit} (target {s['target_tokens']:,}).")
+    return lines + list(w.notes)
