@@ -21,12 +21,14 @@ class ReportConfig(RunOptions, SummaryKeys):
     manifests: list[str] = option([], "Mix manifest.json files: per-source shares against targets")
     filters: list[str] = option([], "Exclude-filter expressions whose thresholds are drawn on the histograms")
     include_filters: list[str] = option([], "Include-filter expressions whose thresholds are drawn on the histograms")
+    what_if: str | None = option(None, "A mix config (or a pipeline config with mix stages): report its inputs and "
+                                 "what each filter rule would drop, without writing the mix")
 
     def validate(self, prefix: str) -> None:
         super().validate(prefix)
-        if not (self.pipeline or self.documents or self.attributes or self.manifests):
-            raise ConfigError("nothing to report on: give --pipeline, --documents, --attributes or --manifests",
-                              "pipeline")
+        if not (self.pipeline or self.documents or self.attributes or self.manifests or self.what_if):
+            raise ConfigError("nothing to report on: give --pipeline, --documents, --attributes, --manifests or "
+                              "--what-if", "pipeline")
 
 
 def run(cfg: ReportConfig) -> int:
@@ -43,10 +45,11 @@ COMMAND = register(
         run=run,
         description="One self-contained HTML page with embedded plots: documents and tokens through each stage, "
         "corpus counts by source and domain, duplicates, languages, attribute histograms with the mix's filter "
-        "thresholds, and per-source shares of a mix against its targets. `dolma-tools pipeline` writes it to "
-        "<output>/report.html at the end.",
+        "thresholds, what each filter rule of a mix drops, and per-source shares of a mix against its targets. "
+        "`dolma-tools pipeline` writes it to <output>/report.html at the end.",
         epilog="examples:\n  dolma-tools report --pipeline configs/quickstart.yaml\n"
         "  dolma-tools report --documents 'data/documents/*.gz' --attributes 'data/attributes/*/*.gz' "
-        "--filters '$.attributes[?(@.x__y__z[0][2] > 0.5)]' --html report.html",
+        "--filters '$.attributes[?(@.x__y__z[0][2] > 0.5)]' --html report.html\n"
+        "  dolma-tools report --what-if mix.yaml --html what-if.html",
     )
 )

@@ -35,6 +35,9 @@ class StatsConfig(RunOptions, SummaryKeys):
     json: str | None = option(None, "Also write the statistics as JSON to this file")
     relative_error: float = option(0.01, "Relative error of quantiles (quantile sketch accuracy)")
     histograms: bool = option(True, "Print a text histogram per attribute")
+    what_if: str | None = option(None, "A mix config (or a pipeline config with mix stages): per filter rule, the "
+                                 "documents and tokens it would drop alone and all rules together, without "
+                                 "writing the mix")
 
     def validate(self, prefix: str) -> None:
         super().validate(prefix)
@@ -59,8 +62,11 @@ COMMAND = register(
         run=run,
         description="Per attribute key: count, min, max, mean, quantiles and a histogram (streaming, bounded "
         "memory, mergeable across shards), document- and span-level. With --documents: documents, characters, "
-        "tokens by source and domain, duplicates and the language mix.",
-        epilog="example:\n  dolma-tools stats --documents 'data/documents/*.gz' "
-        "--attributes 'data/attributes/*/*.gz' --json stats.json",
+        "tokens by source and domain, duplicates and the language mix. With --what-if mix.yaml: what each filter "
+        "rule of the mix would drop alone and all together (and, for source mixtures, what the sampler would "
+        "then select), computed by the mixer's own code without writing the mix.",
+        epilog="examples:\n  dolma-tools stats --documents 'data/documents/*.gz' "
+        "--attributes 'data/attributes/*/*.gz' --json stats.json\n"
+        "  dolma-tools stats --what-if mix.yaml --json what-if.json",
     )
 )

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -13,6 +14,9 @@ from ..io.paths import join
 from .attributes import QUANTILES, KeyStats
 from .scan import ScanResult
 from .sketch import LogSketch
+
+if TYPE_CHECKING:
+    from .whatif import WhatIfResult
 
 FORMAT_VERSION = 1
 
@@ -89,3 +93,9 @@ def write_dolma_summaries(report_dir: str, result: ScanResult, bins: int) -> str
     path = join(report_dir, "summaries.jsonl.gz")
     write_jsonl(path, rows)
     return path
+
+
+def what_if_to_json(result: "WhatIfResult") -> dict[str, Any]:
+    """A what-if as plain data: per stream or source the rules' drops (and a mixture's sampling plan)."""
+    return {"results": [dataclasses.asdict(w) for w in result.results], "sampling_plan": result.plan_table,
+            "notes": list(result.notes)}

@@ -48,7 +48,11 @@ class ReportPlan:
     thresholds: list[Threshold] = field(default_factory=list)
     steps: list[Step] = field(default_factory=list)
     manifests: list[MixManifest] = field(default_factory=list)
+    #: Mix configs (validated) whose filters get a what-if section.
+    mixes: list[Any] = field(default_factory=list)
     tokenizer: str | None = None
+    #: Count tokens in the mixer's unit (a mix is part of the report), not in whitespace tokens.
+    mixer_tokens: bool = False
     notes: list[str] = field(default_factory=list)
 
     def add_documents(self, files: list[str]) -> None:
@@ -150,12 +154,27 @@ def _listed_outputs(manifest_path: str, section: str, name: str | None) -> list[
     return paths or None
 
 
-def _mix(cfg: Any, plan: ReportPlan) -> None:
+def add_mix(cfg: Any, plan: ReportPlan) -> None:
+    """What a mix config brings to any report: its input documents and attribute files, the thresholds of its
+    filters, its token unit, and a what-if of its filters."""
     if getattr(cfg, "tokenizer", None):
         plan.tokenizer = plan.tokenizer or cfg.tokenizer
-    for i, stream in enumerate(getattr(cfg, "streams", None) or []):
-        plan.add_documents(_files(list(stream.documents), plan, f"mix.streams[{i}].documents"))
-        plan.thresholds.extend(_filter_thresholds(stream.filter, f"stream {stream.name}"))
+    plan.mixer_tokens = True
+    if cfg not in plan.mixes:
+        plan.mixes.append(cfg)
+    for kind, entries in (("streams", getattr(cfg, "streams", None) or []),
+                          ("sources", getattr(cfg, "sources", None) or [])):
+        for i, entry in enumerate(entries):
+            name = entry.name if kind == "streams" else entry.source_name
+            files = _files(list(entry.documents), plan, f"mix.{kind}[{i}].documents")
+            plan.add_documents(files)
+            plan.add_attributes(_existing([attribute_path(f, a) for f in files for a in entry.attributes]))
+            plan.thresholds.extend(_filter_thresholds(entry.filter, f"{kind[:-1]} {name}"))
+
+
+def _mix(cfg: Any, plan: ReportPlan) -> None:
+    add_mix(cfg, plan)
+    for stream in getattr(cfg, "streams", None) or []:
         label = f"mix: {stream.name}"
         manifest = join(stream.output.path, "manifest.json")
         listed = _listed_outputs(manifest, "streams", stream.name) if exists(manifest) else None
@@ -166,9 +185,6 @@ def _mix(cfg: Any, plan: ReportPlan) -> None:
     sources = getattr(cfg, "sources", None) or []
     if sources:
         targets = _targets(sources, getattr(cfg, "requested_tokens", None))
-        for i, source in enumerate(sources):
-            plan.add_documents(_files(list(source.documents), plan, f"mix.sources[{i}].documents"))
-            plan.thresholds.extend(_filter_thresholds(source.filter, f"source {source.source_name}"))
         folder = cfg.output.path if cfg.output else None
         if folder:
             manifest = join(folder, "manifest.json")

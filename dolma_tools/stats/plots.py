@@ -141,16 +141,29 @@ def shares_plot(names: Sequence[str], target: Sequence[float | None], realised: 
     return to_data_uri(fig)
 
 
-def drops_plot(rules: Sequence[str], alone: Sequence[int], total: int, unit: str) -> str:
-    """Documents (or tokens) each filter rule would drop on its own (the what-if section)."""
-    fig = _figure(6.4, 0.35 * len(rules) + 1.3)
+def drops_plot(rules: Sequence[str], alone: Sequence[int], total: int, unit: str, combined: int | None = None) -> str:
+    """Documents (or tokens) each filter rule would drop on its own (the what-if section), and, if given, all
+    rules together (a grey bar at the bottom)."""
+    labels = list(rules) + (["all rules together"] if combined is not None else [])
+    values = list(alone) + ([combined] if combined is not None else [])
+    fig = _figure(6.4, 0.35 * len(labels) + 1.3)
     ax = fig.subplots()
-    positions = list(range(len(rules)))[::-1]
-    ax.barh(positions, alone, color=RED, alpha=0.8)
-    for y, v in zip(positions, alone):
+    positions = list(range(len(labels)))[::-1]
+    colors = [RED] * len(rules) + [GREY] * (combined is not None)
+    ax.barh(positions, values, color=colors, alpha=0.8)
+    for y, v in zip(positions, values):
         ax.text(v, y, f" {_compact(v)} ({100 * v / (total or 1):.1f}%)", va="center", fontsize=8)
-    ax.set_yticks(positions, [r[:50] for r in rules], fontsize=8)
-    ax.set_xlabel(f"{unit} dropped by the rule alone", fontsize=9)
-    ax.set_xlim(0, max(list(alone) + [1]) * 1.3)
+    ax.set_yticks(positions, [_shorten(r) for r in labels], fontsize=8)
+    together = "; grey: all rules together" if combined is not None else ""
+    ax.set_xlabel(f"{unit} dropped by each rule alone{together}", fontsize=9)
+    ax.set_xlim(0, max(values + [1]) * 1.3)
     ax.spines[["top", "right"]].set_visible(False)
     return to_data_uri(fig)
+
+
+def _shorten(label: str, limit: int = 50) -> str:
+    """At most ``limit`` characters, cut in the middle (the end of a rule holds its threshold)."""
+    if len(label) <= limit:
+        return label
+    head = (limit - 1) // 2
+    return label[:head] + "\u2026" + label[-(limit - 1 - head):]

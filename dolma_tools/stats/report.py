@@ -1,8 +1,10 @@
-"""The HTML report of a pipeline run: collect the numbers (one stats pass), draw, and write one page.
+"""The HTML report of a pipeline run: collect the numbers (one stats pass, plus a what-if pass per mix), draw,
+and write one page.
 
 ``write_pipeline_report(cfg, stages)`` is what ``dolma-tools pipeline`` calls at the end; ``build_report`` and
-``render_report`` are the two halves, so other callers (``dolma-tools report``, the future what-if for
-filters) can add numbers before rendering.
+``render_report`` are the two halves, so other callers (``dolma-tools report``) can add numbers before rendering.
+When the report covers a mix, tokens are counted in the mixer's unit (its tokenizer, or its approximation), so
+the funnel, the corpus counts, the what-if and the mix manifests read in one unit.
 """
 
 from __future__ import annotations
@@ -105,7 +107,25 @@ def build_report(plan: ReportPlan, options: SummaryOptions, run: RunSettings, co
             data.manifests.append((m, read_manifest(m.path)))
         except (OSError, orjson.JSONDecodeError) as exc:
             plan.notes.append(f"{m.path}: not readable ({exc})")
+    data.what_if = what_ifs(plan, run)
     return data
+
+
+def what_ifs(plan: ReportPlan, run: RunSettings) -> list[WhatIf]:
+    """The what-if of every mix in the plan; a mix whose what-if fails gets a note instead."""
+    from .whatif import WhatIfSettings, run_what_if
+
+    settings = WhatIfSettings(run.processes, run.executor, run.ray_address, run.on_error, quiet=True)
+    out: list[WhatIf] = []
+    for cfg in plan.mixes:
+        try:
+            result = run_what_if(cfg, settings)
+        except DolmaToolsError as exc:  # ConfigError included
+            plan.notes.append(f"what-if for filters left out: {exc}")
+            continue
+        out.extend(result.results)
+        plan.notes.extend(f"what-if: {n}" for n in result.notes)
+    return out
 
 
 def render_report(data: ReportData) -> str:
@@ -155,6 +175,7 @@ def write_pipeline_report(cfg: Any, stages: list[tuple[str, Any]]) -> str:
     from ..config.schema import to_dict
 
     plan = plan_from_stages(stages)
-    options = SummaryOptions(duplicate_attributes=list(plan.duplicate_attributes), tokenizer=plan.tokenizer)
+    options = SummaryOptions(duplicate_attributes=list(plan.duplicate_attributes), tokenizer=plan.tokenizer,
+                             mixer_tokens=plan.mixer_tokens)
     return write_report(plan, options, RunSettings.of(cfg), join(cfg.output, REPORT_NAME), config=to_dict(cfg),
                         stats_path=join(cfg.output, STATS_NAME))

@@ -176,7 +176,7 @@ def what_if_section(results: Sequence[WhatIf]) -> Section:
     parts = []
     for w in results:
         plot = plots.drops_plot([r.short or r.rule for r in w.rules], [r.docs for r in w.rules], w.total_docs,
-                                "documents")
+                                "documents", combined=w.combined_docs)
         parts.append(f"<h3>{h.esc(w.label)}</h3>")
         parts.append(h.figure(plot, f"whatif:{w.label}"))
         parts.append(h.table(*what_if_rows(w)))

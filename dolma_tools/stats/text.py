@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 import math
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 from .attributes import KeyStats
 from .scan import ScanResult
 from .sketch import LogSketch
-from .tables import attribute_rows, counter_rows, counter_title, duplicate_rows, fmt_share, language_rows, totals_rows
+from .tables import (
+    attribute_rows,
+    counter_rows,
+    counter_title,
+    duplicate_rows,
+    fmt_share,
+    language_rows,
+    totals_rows,
+    what_if_notes,
+    what_if_rows,
+)
+
+if TYPE_CHECKING:
+    from .whatif import WhatIfResult
 
 BAR_WIDTH = 30
 
@@ -84,3 +97,13 @@ def render(result: ScanResult, histograms: bool = True) -> str:
                 if keys[name].score.count:
                     parts.append(histogram_text(f"{name} ({keys[name].level}-level score)", keys[name].score))
     return "\n\n".join(parts) + "\n"
+
+
+def what_if_text(result: "WhatIfResult") -> str:
+    """Per stream or source: the rules' drops, what the mix would write; a mixture's sampling plan."""
+    parts = [table(*what_if_rows(w), title=f"What-if: {w.label}") + "\n" + "\n".join(what_if_notes(w))
+             for w in result.results]
+    if result.plan_table:
+        parts.append("Sampling plan after the filters\n" + "=" * 31 + "\n" + result.plan_table)
+    parts.extend(f"note: {n}" for n in result.notes)
+    return "\n\n".join(parts)

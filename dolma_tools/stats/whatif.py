@@ -53,8 +53,14 @@ class Rule:
         found = parse_thresholds(self.expression, self.kind)
         if len(found) == 1 and not found[0].partial:
             t = found[0]
-            return f"{'keep if' if t.kind == 'include' else 'drop if'} {t.key} {t.op} {t.value:g}"
+            return f"{'keep if' if t.kind == 'include' else 'drop if'} {_short_key(t.key)} {t.op} {t.value:g}"
         return self.label()
+
+
+def _short_key(key: str) -> str:
+    """``tagger__tagger__field`` (experiment named after its tagger, Dolma's default) -> ``tagger__field``."""
+    parts = key.split("__")
+    return "__".join(parts[1:]) if len(parts) == 3 and parts[0] == parts[1] else key
 
 
 def rules_of(spec: StreamSpec) -> list[Rule]:
@@ -346,3 +352,23 @@ def run_what_if(cfg: Any, settings: WhatIfSettings) -> WhatIfResult:
     finally:
         if root:
             shutil.rmtree(root, ignore_errors=True)
+
+
+def load_mix_configs(path: str) -> list[Any]:
+    """The validated mix configs of ``path``: a mix config, or a pipeline config (its mix stages)."""
+    from ..cli.main import resolve_config
+    from ..cli.mix import COMMAND
+    from ..config.loader import load_config_file
+
+    data = load_config_file(path)
+    try:
+        if isinstance(data, dict) and "stages" in data:
+            from .command import load_pipeline
+
+            mixes = [cfg for name, cfg in load_pipeline(path)[1] if name == "mix"]
+            if not mixes:
+                raise ConfigError("the pipeline has no mix stage")
+            return mixes
+        return [resolve_config(COMMAND, path, {})]
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}", "what_if") from None
