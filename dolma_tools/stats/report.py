@@ -9,6 +9,7 @@ the funnel, the corpus counts, the what-if and the mix manifests read in one uni
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import sys
 from dataclasses import dataclass, field
@@ -162,7 +163,10 @@ def write_report(plan: ReportPlan, options: SummaryOptions, run: RunSettings, ht
     """Collect, render and write the page (and optionally the numbers as JSON); returns the HTML path."""
     data = build_report(plan, options, run, config=config)
     if stats_path:
-        write_json(stats_path, result_to_json(data.corpus, bins=100, with_sketch=False))
+        numbers = result_to_json(data.corpus, bins=100, with_sketch=False)
+        if data.what_if:
+            numbers["what_if"] = [dataclasses.asdict(w) for w in data.what_if]
+        write_json(stats_path, numbers)
     path = write_html(html_path, render_report(data))
     for n in plan.notes:
         print(f"[report] note: {n}", file=sys.stderr)

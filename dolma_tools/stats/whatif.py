@@ -213,7 +213,7 @@ def what_if_file(job: Job, reporter: Reporter) -> JobResult:
                    state.kept_token_counts, {"filtered": c.filtered_docs, "too_short": c.too_short_docs})
     reporter.advance(bytes=job.size)
     return JobResult(key=job.key, docs=stats.rows, bytes=job.size, skipped=stats.skipped,
-                     skipped_examples=stats.first_errors, extra={"what_if": state.counts, "target": params["target"]})
+                     skipped_examples=stats.first_errors, extra={"what_if": (params["target"], state.counts)})
 
 
 # -- planning and running ---------------------------------------------------------------------------------
@@ -340,7 +340,8 @@ def run_what_if(cfg: Any, settings: WhatIfSettings) -> WhatIfResult:
             raise DolmaToolsError(f"what-if: {failed or 'interrupted'}")
         totals = [Counts(len(rules_of(t.spec))) for t in targets]
         for res in summary.results:
-            totals[res.extra["target"]].merge(res.extra["what_if"])
+            target, counts = res.extra["what_if"]
+            totals[target].merge(counts)
         unit = token_unit(cfg.tokenizer)
         results = [to_report(t, c, unit) for t, c in zip(targets, totals)]
         result = WhatIfResult(results)

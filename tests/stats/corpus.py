@@ -26,6 +26,8 @@ DOCS_B = [
 DOCUMENTS = 10
 CHARACTERS = 13 + 16 + 5 + 7 + 0 + 13 + 16 + 21 + 16 + 5  # 112
 WS_TOKENS = 3 + 3 + 1 + 4 + 0 + 3 + 3 + 4 + 3 + 1  # 25
+# the mixer's unit, ceil(UTF-8 bytes / 4), which a report covering a mix counts in
+APPROX_TOKENS = {"a1": 4, "a2": 4, "a3": 2, "a4": 2, "a5": 0, "a6": 4, "b1": 4, "b2": 6, "b3": 4, "b4": 2}  # 32
 BY_SOURCE_DOCS = {"web": 6, "books": 3, "code": 1}
 BY_SOURCE_CHARS = {"web": 13 + 16 + 7 + 13 + 16 + 16, "books": 5 + 0 + 5, "code": 21}
 BY_DOMAIN_DOCS = {"example.com": 4, "(no url)": 3, "news.test.org": 1, "fr.example.fr": 1, "github.com": 1}

@@ -18,7 +18,8 @@ from . import corpus as C
 
 LENGTH = "char_length_v1__char_length_v1__length"
 KEPT = ["a1", "a2", "a4", "b1", "b2", "b3"]  # not shorter than 6 characters, not a duplicate document
-KEPT_TOKENS = 3 + 3 + 4 + 3 + 4 + 3
+KEPT_TOKENS = 4 + 4 + 2 + 4 + 6 + 4  # approximate tokens: the report covers a mix, so it counts in the mixer's unit
+TOTAL_TOKENS = sum(C.APPROX_TOKENS.values())  # 32
 SOURCES_OUT = ["a1", "a2", "b4"]  # what the hand-written source mixture "selected"
 
 
@@ -101,18 +102,21 @@ def _row(page: str, first: str) -> list[str]:
 
 def test_funnel_follows_documents_and_tokens_through_the_stages(run):
     _, page, _ = run
-    assert _row(page, "input")[:4] == ["10", "100.00%", str(C.WS_TOKENS), "100.00%"]
-    assert _row(page, "tag")[:3] == ["10", "100.00%", str(C.WS_TOKENS)]
-    # dedupe: a6 (3 tokens) and b4 (1 token) are wholly duplicated
-    assert _row(page, "dedupe")[:3] == ["8", "80.00%", str(C.WS_TOKENS - 4)]
+    assert _row(page, "input")[:4] == ["10", "100.00%", str(TOTAL_TOKENS), "100.00%"]
+    assert _row(page, "tag")[:3] == ["10", "100.00%", str(TOTAL_TOKENS)]
+    # dedupe: a6 (4 tokens) and b4 (2 tokens) are wholly duplicated
+    assert _row(page, "dedupe")[:3] == ["8", "80.00%", str(TOTAL_TOKENS - 6)]
     assert _row(page, "mix: filtered")[:3] == ["6", "60.00%", str(KEPT_TOKENS)]
-    assert _row(page, "mix: sources")[:3] == ["3", "30.00%", str(3 + 3 + 1)]
+    assert _row(page, "mix: sources")[:3] == ["3", "30.00%", str(4 + 4 + 2)]
+    assert "tokens (~ UTF-8 bytes / 4)" in page
 
 
 def test_corpus_mix_and_thresholds_sections(run):
     _, page, _ = run
     corpus, mix = _section(page, "corpus"), _section(page, "mix")
-    assert _row(corpus, "web") == ["6", "60.00%", str(C.BY_SOURCE_CHARS["web"]), "19", "76.00%"]
+    # web: a1, a2, a4, a6, b1, b3 = 4 + 4 + 2 + 4 + 4 + 4 = 22 of 32 tokens
+    assert _row(corpus, "web") == ["6", "60.00%", str(C.BY_SOURCE_CHARS["web"]), "22", "68.75%"]
+    assert _row(corpus, "whitespace tokens") == [str(C.WS_TOKENS)]
     assert _row(corpus, "example.com")[0] == "4"
     assert _row(corpus, "any")[:2] == [str(C.DUPLICATE_DOCS), "20.00%"]
     assert _row(corpus, "fr")[0] == "1" and _row(corpus, "und")[0] == "1"
@@ -124,12 +128,27 @@ def test_corpus_mix_and_thresholds_sections(run):
     assert "stream filtered: drop if &lt; 6" in page and "stream filtered: drop if &gt;= 1" in page
 
 
+def test_what_if_of_the_pipelines_mix_stages(run):
+    _, page, _ = run
+    section = _section(page, "what-if")
+    length_rule, duplicate_rule = (f"exclude: $.attributes[?(@.{LENGTH}[0][2] &lt; 6)]",
+                                   "exclude: $@.attributes[?(@.bff_duplicate_docs &amp;&amp; ")
+    # shorter than 6 characters: a3, a5, b4 (2 + 0 + 2 tokens); duplicate documents: a6, b4 (4 + 2)
+    assert _row(section, length_rule) == ["3", "30.00%", "4", "12.50%"]
+    row = re.search(r"<tr><td>" + re.escape(duplicate_rule) + r".*?</td>(.*?)</tr>", section, re.S)
+    assert [re.sub(r"<[^>]+>", "", c) for c in re.findall(r"<td[^>]*>(.*?)</td>", row.group(1))] == [
+        "2", "20.00%", "6", "18.75%"]
+    # together: a3, a5, a6, b4 (8 tokens), as the mix manifest says (10 in, 6 out)
+    assert _row(section, "all rules together") == ["4", "40.00%", "8", "25.00%"]
+
+
 def test_every_plot_is_embedded_and_not_blank(run):
     _, page, _ = run
     plots = browser.embedded_plots(page)
     expected = {"funnel", "by_source", "by_domain", "languages_lang__ft_lang_id_doc_v1", "shares:mix",
                 f"hist:{LENGTH}", "hist:bff_duplicate_docs", "hist:bff_duplicate_paragraph_spans",
-                *(f"hist:{k}" for k in C.LANG_KEYS)}
+                *(f"hist:{k}" for k in C.LANG_KEYS), "whatif:stream filtered", "whatif:source web",
+                "whatif:source books"}
     assert set(plots) == expected
     assert page.count("<figure") == len(expected)
     for name, pixels in plots.items():
@@ -161,22 +180,24 @@ def test_report_from_globs_and_filters_without_a_pipeline(run, cli, tmp_path):
                                                  f"shares:{root}/mix/sources/manifest.json"}
 
 
-def test_quickstart_pipeline_writes_the_report(tmp_path, cli):
-    shutil.copytree(REPO / "configs", tmp_path / "configs")
-    proc = cli("pipeline", "-c", "configs/quickstart.yaml", cwd=tmp_path)
-    html = tmp_path / "quickstart-output" / "report.html"
+def test_quickstart_pipeline_writes_the_report(quickstart, tmp_path):
+    root, proc = quickstart
+    html = root / "quickstart-output" / "report.html"
     assert "[pipeline] report: quickstart-output/report.html" in proc.stderr
     page = html.read_text()
     plots = browser.embedded_plots(page)
-    keys = json.loads((tmp_path / "quickstart-output" / "report-stats.json").read_text())["attributes"]
+    keys = json.loads((root / "quickstart-output" / "report-stats.json").read_text())["attributes"]
     assert {"duplicate_text", "duplicate_paragraph_spans"} <= set(keys)  # from the two dedupe stages
     assert {"char_length_v1__char_length_v1__length", "gopher_v1__gopher_v1__word_count"} <= set(keys)
     hists = {p for p in plots if p.startswith("hist:")}
     others = set(plots) - hists
     assert {"funnel", "by_source", "by_domain"} <= others
-    # the language mix (the tag stage runs a language tagger) and mix shares, if any, are the only other plots
-    assert all(p in ("funnel", "by_source", "by_domain") or p.startswith(("languages", "shares:")) for p in others)
+    # the language mix (the tag stage runs a language tagger), the mix stage's what-if, and mix shares, if any,
+    # are the only other plots
+    assert all(p in ("funnel", "by_source", "by_domain") or p.startswith(("languages", "shares:", "whatif:"))
+               for p in others)
     assert any(p.startswith("languages") for p in others)
+    assert "whatif:stream quickstart" in others
     assert hists <= {f"hist:{k}" for k in keys}
     assert len(hists) == min(sections.MAX_HISTOGRAMS, len(keys))
     n = len(plots)
@@ -184,7 +205,8 @@ def test_quickstart_pipeline_writes_the_report(tmp_path, cli):
 
 
 def test_what_if_numbers_render_as_their_own_section(run):
-    """The what-if for filters (computed by the mixer's engine once it lands) plugs in as per-rule drop counts."""
+    """The what-if for filters renders per-rule drop counts as its own section (synthetic numbers here; the
+    numbers themselves are checked against the real mixer in test_whatif.py)."""
     from dolma_tools.stats.corpus import SummaryOptions
     from dolma_tools.stats.plan import INPUT, ReportPlan, Step
     from dolma_tools.stats.report import RunSettings, build_report, render_report
