@@ -14,6 +14,8 @@ from typing import Any, Iterable
 
 from .jq_expr import JqBatch, JqExpression, referenced_attributes
 from .jq_expr import select as jq_select
+from .jq_native import Unsupported
+from .jq_native import numeric_comparisons as jq_numeric_comparisons
 from .jsonpath import JsonPath
 
 SYNTAXES = ("jsonpath", "jq")
@@ -116,3 +118,16 @@ def attribute_names(expressions: Iterable[str], syntax: str) -> list[str]:
             if name not in names:
                 names.append(name)
     return names
+
+
+def numeric_comparisons(expression: str, syntax: str) -> tuple[list[tuple[tuple, str, float]], bool]:
+    """Comparisons of a document value with a number in a filter expression, read by the mixer's own parsers:
+    ``(absolute path, op, number)`` with the number on the right, e.g. ``(("attributes", "x", 0, 2), ">",
+    0.5)``; and whether the expression is just that one comparison. jq beyond the native evaluator gives
+    nothing; a JSONPath syntax error raises ``JsonPathSyntaxError``."""
+    if syntax == "jq":
+        try:
+            return jq_numeric_comparisons(expression)
+        except Unsupported:
+            return [], False
+    return JsonPath(expression).numeric_comparisons()

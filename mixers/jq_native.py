@@ -510,8 +510,17 @@ class _Parser:
         left = operand()
         while self.at(word):
             self.i += 1
-            left = _bool_op(left, operand(), is_and=word == "and")
+            right = operand()
+            combined = _bool_op(left, right, is_and=word == "and")
+            self.combined(combined, word, left, right)
+            left = combined
         return left
+
+    def combined(self, fn: Fn, word: str, left: Fn, right: Fn) -> None:
+        """Hook: ``left and/or right`` compiled to ``fn`` (``ComparisonReader`` notes it)."""
+
+    def compared(self, fn: Fn, left: Fn, op: str, right: Fn) -> None:
+        """Hook: ``left op right`` compiled to ``fn`` (``ComparisonReader`` notes it)."""
 
     def logic_or(self) -> Fn:
         return self._left_assoc("or", self.logic_and)
@@ -526,9 +535,12 @@ class _Parser:
             self.i += 1
             right = self.additive()
             if isinstance(right, _Const):
-                return _binary(left, right, _compare_with_constant(t, right.value))
-            test = _CMP[t]
-            return _binary(left, right, lambda a, b: test(compare(a, b)))
+                fn = _binary(left, right, _compare_with_constant(t, right.value))
+            else:
+                test = _CMP[t]
+                fn = _binary(left, right, lambda a, b: test(compare(a, b)))
+            self.compared(fn, left, t, right)
+            return fn
         return left
 
     def additive(self) -> Fn:
@@ -831,3 +843,59 @@ def _call(name: str, args: list[Fn]) -> Fn:
 def compile_native(expression: str) -> Fn:
     """``fn(value) -> [outputs]``; raises ``Unsupported`` for jq beyond this evaluator."""
     return _Parser(expression).parse()
+
+
+_MIRRORED = {"<": ">", ">": "<", "<=": ">=", ">=": "<=", "==": "==", "!=": "!="}
+
+
+def _is_number_const(fn: Fn) -> bool:
+    return isinstance(fn, _Const) and type(fn.value) in (int, float)
+
+
+class ComparisonReader(_Parser):
+    """Parses like the evaluator, noting every comparison of a path (``.a.b[0][2]``) with a number."""
+
+    def __init__(self, src: str) -> None:
+        super().__init__(src)
+        self.found: dict[int, tuple[tuple, str, float]] = {}  # id(fn) -> (path, op, number on the right)
+        self.ands: dict[int, tuple[Fn, Fn]] = {}
+        self._keep: list[Fn] = []  # keeps the noted functions alive, so that their ids stay theirs
+
+    def compared(self, fn: Fn, left: Fn, op: str, right: Fn) -> None:
+        if isinstance(left, _Path) and _is_number_const(right):
+            self.found[id(fn)] = (left.steps, op, float(right.value))  # type: ignore[attr-defined]
+        elif isinstance(right, _Path) and _is_number_const(left):
+            self.found[id(fn)] = (right.steps, _MIRRORED[op], float(left.value))  # type: ignore[attr-defined]
+        self._keep.append(fn)
+
+    def combined(self, fn: Fn, word: str, left: Fn, right: Fn) -> None:
+        if word == "and":
+            self.ands[id(fn)] = (left, right)
+            self._keep.append(fn)
+
+    def _conjuncts(self, fn: Fn) -> list[Fn]:
+        if id(fn) in self.ands:
+            left, right = self.ands[id(fn)]
+            return self._conjuncts(left) + self._conjuncts(right)
+        return [fn]
+
+    def is_one_comparison(self, fn: Fn) -> bool:
+        """``fn`` is one noted comparison, alone or and-ed with existence guards of its own path's prefixes
+        (``.attributes.x and .attributes.x[0][2] > 0.5``)."""
+        parts = self._conjuncts(fn)
+        compared = [self.found[id(p)] for p in parts if id(p) in self.found]
+        if len(compared) != 1:
+            return False
+        steps = compared[0][0]
+        guards = [p for p in parts if id(p) not in self.found]
+        return all(isinstance(g, _Path) and steps[: len(g.steps)] == g.steps for g in guards)
+
+
+def numeric_comparisons(expression: str) -> tuple[list[tuple[tuple, str, float]], bool]:
+    """Comparisons of a path with a number in ``expression`` as ``(path, op, number)`` with the number on the
+    right; and whether the expression is exactly one such comparison. Raises ``Unsupported`` like
+    ``compile_native``."""
+    reader = ComparisonReader(expression)
+    top = reader.parse()
+    found = list(reader.found.values())
+    return found, len(found) == 1 and reader.is_one_comparison(top)

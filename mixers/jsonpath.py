@@ -726,6 +726,14 @@ class JsonPath:
             return None
         return found[0] if len(found) == 1 else found
 
+    def numeric_comparisons(self) -> tuple[list[tuple[tuple, str, float]], bool]:
+        """Comparisons of a statically known value with a number: ``(absolute path, op, number)`` with the
+        number on the right (``$.attributes[?(@.x[0][2] > 0.5)]`` -> ``(("attributes", "x", 0, 2), ">", 0.5)``);
+        and whether the expression is exactly one such comparison (existence guards implied by it aside)."""
+        found: list[tuple[tuple, str, float]] = []
+        conditions = _collect_comparisons(self.ast, (), found)
+        return found, conditions == 1 and len(found) == 1
+
     def referenced_keys(self) -> list[tuple[str, ...]]:
         """Absolute key paths this expression reads (e.g. ``("attributes", "pii")``), as far as they are
         static; used to check attribute names before a run."""
@@ -764,3 +772,57 @@ def _collect_condition(node: Any, context: tuple[str, ...] | None, out: list[tup
         for side in (node.left, node.right):
             if isinstance(side, Path):
                 _collect_keys(side, context, out)
+
+
+_MIRRORED = {"<": ">", ">": "<", "<=": ">=", ">=": "<=", "==": "==", "!=": "!="}
+
+
+def _static_path(path: Path, context: tuple | None) -> tuple | None:
+    """The absolute path of keys and indexes ``path`` reaches (None when not static)."""
+    current = () if path.absolute else context
+    for seg in path.segments:
+        if current is None or seg[0] not in ("key", "index"):
+            return None
+        current = current + (seg[1],)
+    return current
+
+
+_NEGATED = {"<": ">=", ">": "<=", "<=": ">", ">=": "<", "==": "!=", "!=": "=="}
+
+
+def _collect_comparisons(path: Path, context: tuple | None, out: list) -> int:
+    """Add the numeric comparisons under ``path``'s filters to ``out`` (under ``!`` with the negated operator);
+    returns how many conditions its filters hold (an ``or`` counts as at least two)."""
+    current = () if path.absolute else context
+    conditions = 0
+    for seg in path.segments:
+        if seg[0] in ("key", "index"):
+            current = None if current is None else current + (seg[1],)
+        elif seg[0] == "filter":
+            conditions += _condition_comparisons(seg[1], current, out)
+        else:
+            current = None
+    return conditions
+
+
+def _condition_comparisons(node: Any, context: tuple | None, out: list) -> int:
+    if isinstance(node, BoolOp):
+        if node.op == "not":
+            inner: list = []
+            counted = _condition_comparisons(node.parts[0], context, inner)
+            out.extend((path, _NEGATED[op], value) for path, op, value in inner)
+            return counted
+        parts = _drop_implied_guards(node.parts) if node.op == "and" else node.parts
+        counted = sum(_condition_comparisons(p, context, out) for p in parts)
+        return counted if node.op == "and" else max(counted, 2)
+    assert isinstance(node, Compare)
+    sides = [node.left, node.right]
+    for i, (side, other) in enumerate((sides, sides[::-1])):
+        if isinstance(side, Path) and isinstance(other, Literal) and _is_number(other.value) and node.op in _MIRRORED:
+            static = _static_path(side, context)
+            if static is not None:
+                out.append((static, node.op if i == 0 else _MIRRORED[node.op], float(other.value)))
+    for side in sides:  # comparisons inside nested filters
+        if isinstance(side, Path):
+            _collect_comparisons(side, context, out)
+    return 1

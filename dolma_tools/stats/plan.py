@@ -117,7 +117,7 @@ def _dedupe(cfg: Any, plan: ReportPlan) -> None:
 def _filter_thresholds(flt: Any, where: str) -> list[Threshold]:
     if flt is None:
         return []
-    return thresholds_of_filter(list(flt.include), list(flt.exclude), where)
+    return thresholds_of_filter(list(flt.include), list(flt.exclude), where, flt.syntax)
 
 
 def _outputs(folder: str, plan: ReportPlan, label: str) -> list[str]:

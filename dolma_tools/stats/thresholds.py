@@ -1,24 +1,17 @@
-"""Thresholds read from simple filter expressions, to draw them on attribute histograms.
+"""Thresholds read from filter expressions, to draw them on attribute histograms.
 
-Recognises comparisons of an attribute's first span score with a number, in both of Dolma's syntaxes:
-``@.KEY[0][2] > 0.5`` / ``@['KEY'][0][2] > 0.5`` (JSONPath) and ``.attributes.KEY[0][2] > 0.5`` /
-``.attributes["KEY"][0][2] > 0.5`` (jq), also with the number first. Anything else is ignored; a comparison
-inside an expression with several conditions is marked ``partial`` (it drops documents only together with
-the other conditions). This is a reader for pictures, not the mixer's evaluator.
+The expressions are parsed by the mixer's own JSONPath and jq parsers (``mixers.filters.numeric_comparisons``),
+so a threshold is drawn exactly where the mixer compares: every comparison of an attribute's first span score
+(``@.KEY[0][2] > 0.5``, ``@['KEY'][0][2]``, ``.attributes.KEY[0][2]``, ``.attributes["KEY"][0][2]``, the number
+on either side) with a number. A comparison inside an expression with other conditions is marked ``partial``
+(it drops documents only together with them); existence guards of the same attribute do not count.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
-_REF = (r"(?:@|\.attributes)(?:\.(?P<{n}a>[A-Za-z0-9_]+)|\[\s*['\"](?P<{n}b>[^'\"]+)['\"]\s*\])"
-        r"\s*\[\s*0\s*\]\s*\[\s*2\s*\]")
-_NUM = r"(?P<num>[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)"
-_OP = r"(?P<op><=|>=|==|!=|<|>)"
-_REF_FIRST = re.compile(_REF.format(n="k") + r"\s*" + _OP + r"\s*" + _NUM)
-_NUM_FIRST = re.compile(_NUM + r"\s*" + _OP + r"\s*" + _REF.format(n="k"))
-_MIRROR = {"<": ">", ">": "<", "<=": ">=", ">=": "<=", "==": "==", "!=": "!="}
+from ..errors import ConfigError
 
 
 @dataclass(frozen=True)
@@ -46,24 +39,29 @@ class Threshold:
         return f"{verb} {self.op} {self.value:g}" + (" (with other conditions)" if self.partial else "")
 
 
-def parse_thresholds(expression: str, kind: str, where: str = "") -> list[Threshold]:
-    """Every recognisable ``score OP number`` comparison of ``expression``."""
-    found = []
-    comparisons = list(_REF_FIRST.finditer(expression))
-    mirrored = list(_NUM_FIRST.finditer(expression))
-    partial = (len(comparisons) + len(mirrored)) > 1 or bool(re.search(r"\|\||\bor\b", expression))
-    for m in comparisons:
-        found.append(Threshold(m["ka"] or m["kb"], m["op"], float(m["num"]), kind, expression, partial, where))
-    for m in mirrored:
-        found.append(Threshold(m["ka"] or m["kb"], _MIRROR[m["op"]], float(m["num"]), kind, expression, partial,
-                               where))
-    return found
+def guess_syntax(expression: str) -> str:
+    """JSONPath expressions start with ``$``; anything else is read as jq."""
+    return "jsonpath" if expression.lstrip().startswith("$") else "jq"
 
 
-def thresholds_of_filter(include: list[str], exclude: list[str], where: str = "") -> list[Threshold]:
+def parse_thresholds(expression: str, kind: str, where: str = "", syntax: str | None = None) -> list[Threshold]:
+    """Every ``score OP number`` comparison of ``expression`` (nothing for an expression that does not parse)."""
+    from mixers.filters import numeric_comparisons
+
+    try:
+        comparisons, alone = numeric_comparisons(expression, syntax or guess_syntax(expression))
+    except ConfigError:
+        return []
+    return [Threshold(path[1], op, value, kind, expression, not alone, where)
+            for path, op, value in comparisons
+            if len(path) == 4 and path[0] == "attributes" and isinstance(path[1], str) and path[2:] == (0, 2)]
+
+
+def thresholds_of_filter(include: list[str], exclude: list[str], where: str = "",
+                         syntax: str | None = None) -> list[Threshold]:
     out = []
     for expr in include:
-        out.extend(parse_thresholds(expr, "include", where))
+        out.extend(parse_thresholds(expr, "include", where, syntax))
     for expr in exclude:
-        out.extend(parse_thresholds(expr, "exclude", where))
+        out.extend(parse_thresholds(expr, "exclude", where, syntax))
     return out

@@ -40,6 +40,7 @@ BATCH = 512
 class Rule:
     kind: str  # include | exclude | min_text_length
     expression: str
+    syntax: str = "jsonpath"
 
     def label(self) -> str:
         if self.kind == "min_text_length":
@@ -50,7 +51,7 @@ class Rule:
         """``drop if KEY < 50`` when the rule is one threshold on an attribute score, else the label."""
         if self.kind == "min_text_length":
             return f"text < {self.expression} bytes"
-        found = parse_thresholds(self.expression, self.kind)
+        found = parse_thresholds(self.expression, self.kind, syntax=self.syntax)
         if len(found) == 1 and not found[0].partial:
             t = found[0]
             return f"{'keep if' if t.kind == 'include' else 'drop if'} {_short_key(t.key)} {t.op} {t.value:g}"
@@ -64,7 +65,8 @@ def _short_key(key: str) -> str:
 
 
 def rules_of(spec: StreamSpec) -> list[Rule]:
-    rules = [Rule("include", e) for e in spec.include] + [Rule("exclude", e) for e in spec.exclude]
+    rules = [Rule(kind, e, spec.syntax) for kind, exprs in (("include", spec.include), ("exclude", spec.exclude))
+             for e in exprs]
     if spec.min_text_length:
         rules.append(Rule("min_text_length", str(spec.min_text_length)))
     return rules

@@ -1,4 +1,4 @@
-"""Thresholds read from Dolma filter expressions (JSONPath and jq) for drawing on histograms."""
+"""Thresholds read from Dolma filter expressions (JSONPath and jq, by the mixer's parsers) for drawing on histograms."""
 
 from __future__ import annotations
 
@@ -35,3 +35,27 @@ def test_filter_keeps_include_and_exclude_apart():
                                  ["$.attributes[?(@.a__b__c[0][2] > 0.9)]"], where="stream s")
     assert [(t.kind, t.drops, t.where) for t in found] == [("include", "below", "stream s"),
                                                            ("exclude", "above", "stream s")]
+
+
+def test_negation_guards_and_other_conditions():
+    # JSONPath `!`: the comparison that drops is the negated one
+    (t,) = parse_thresholds("$.attributes[?(!(@.x__y__z[0][2] > 0.5))]", "exclude")
+    assert (t.op, t.value, t.drops, t.partial) == ("<=", 0.5, "below", False)
+    # jq existence guards of the same attribute are not other conditions; a guard of another attribute is
+    (t,) = parse_thresholds(".attributes.d__e__f and .attributes.d__e__f[0][2] > 0.5", "exclude")
+    assert (t.key, t.partial) == ("d__e__f", False)
+    (t,) = parse_thresholds(".attributes.a__b__c and .attributes.d__e__f[0][2] > 0.5", "exclude")
+    assert (t.key, t.partial) == ("d__e__f", True)
+    (t,) = parse_thresholds("$.attributes[?(@.a__b__c && @.d__e__f[0][2] > 0.5)]", "exclude")
+    assert (t.key, t.partial) == ("d__e__f", True)
+    # a comparison of the document as a whole, not only of `$.attributes`
+    (t,) = parse_thresholds("$[?(@.attributes.k__t__f[0][2] >= 2)]", "include")
+    assert (t.key, t.op, t.value, t.partial) == ("k__t__f", ">=", 2.0, False)
+
+
+def test_syntax_is_taken_from_the_filter_and_bad_expressions_give_nothing():
+    found = thresholds_of_filter([], [".attributes.x__y__z[0][2] > 0.5"], syntax="jq")
+    assert [(t.key, t.op) for t in found] == [("x__y__z", ">")]
+    assert parse_thresholds("$.attributes[?(@.x__y__z[0][2] > )]", "exclude") == []  # JSONPath syntax error
+    assert parse_thresholds(".attributes.x__y__z[0][2] > 0.5", "exclude", syntax="jsonpath") == []
+    assert parse_thresholds("reduce .[] as $x (0; . + $x) > 3", "exclude") == []  # jq beyond the native subset
