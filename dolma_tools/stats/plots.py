@@ -154,8 +154,7 @@ def drops_plot(rules: Sequence[str], alone: Sequence[int], total: int, unit: str
     for y, v in zip(positions, values):
         ax.text(v, y, f" {_compact(v)} ({100 * v / (total or 1):.1f}%)", va="center", fontsize=8)
     ax.set_yticks(positions, [_shorten(r) for r in labels], fontsize=8)
-    together = "; grey: all rules together" if combined is not None else ""
-    ax.set_xlabel(f"{unit} dropped by each rule alone{together}", fontsize=9)
+    ax.set_xlabel(f"{unit} dropped", fontsize=9)
     ax.set_xlim(0, max(values + [1]) * 1.3)
     ax.spines[["top", "right"]].set_visible(False)
     return to_data_uri(fig)

@@ -132,13 +132,14 @@ def what_ifs(plan: ReportPlan, run: RunSettings) -> list[WhatIf]:
 def render_report(data: ReportData) -> str:
     plan = data.plan
     unit = data.options.token_unit
-    sections = [funnel_section(data.funnel, unit), corpus_section(data.corpus.corpus),
-                attributes_section(data.corpus.attributes.keys, plan.thresholds, data.corpus.attributes.alpha)]
+    sections = [funnel_section(data.funnel, unit), corpus_section(data.corpus.corpus)]
     if data.manifests:
         body = "".join(manifest_section(m.label, m.path, manifest, m.targets) for m, manifest in data.manifests)
         sections.append(("mix", "Mix", body))
     if data.what_if:
         sections.append(what_if_section(data.what_if))
+    # the longest section last: one histogram per attribute
+    sections.append(attributes_section(data.corpus.attributes.keys, plan.thresholds, data.corpus.attributes.alpha))
     about = []
     if plan.notes:
         about.append("<h3>Notes</h3><ul>" + "".join(f"<li>{h.esc(n)}</li>" for n in plan.notes) + "</ul>")

@@ -165,9 +165,10 @@ def manifest_section(label: str, path: str, manifest: dict[str, Any], targets: d
     streams = manifest.get("streams")
     if isinstance(streams, dict) and streams:
         rows = [[n, _number(e.get("documents_in")), _number(e.get("documents_out")), _number(e.get("filtered")),
-                 len(e.get("outputs") or [])] for n, e in sorted(streams.items()) if isinstance(e, dict)]
+                 _number(e.get("too_short")), len(e.get("outputs") or [])]
+                for n, e in sorted(streams.items()) if isinstance(e, dict)]
         return f"<h3>{h.esc(label)}</h3>" + h.note(path) + h.table(
-            ["stream", "documents in", "documents out", "filtered", "output files"], rows)
+            ["stream", "documents in", "documents out", "filtered", "too short", "output files"], rows)
     return f"<h3>{h.esc(label)}</h3>" + h.note(f"{path}: no sources or streams listed")
 
 
@@ -178,7 +179,8 @@ def what_if_section(results: Sequence[WhatIf]) -> Section:
         plot = plots.drops_plot([r.short or r.rule for r in w.rules], [r.docs for r in w.rules], w.total_docs,
                                 "documents", combined=w.combined_docs)
         parts.append(f"<h3>{h.esc(w.label)}</h3>")
-        parts.append(h.figure(plot, f"whatif:{w.label}"))
+        parts.append(h.figure(plot, f"whatif:{w.label}", "Documents each rule would drop if it were the only "
+                              "rule (red), and all rules together (grey): what the mix drops"))
         parts.append(h.table(*what_if_rows(w)))
         parts.extend(h.note(line) for line in what_if_notes(w))
     return "what-if", "What-if for filters", "".join(parts)
