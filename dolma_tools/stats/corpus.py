@@ -116,6 +116,8 @@ class CorpusSummary:
     duplicate_docs: int = 0
     duplicate_chars: int = 0
     duplicate_tokens: int = 0
+    #: documents and tokens wholly marked as duplicates, by the (sorted) set of keys that mark them
+    duplicate_sets: dict[tuple[str, ...], list[int]] = field(default_factory=dict)
     languages: dict[str, Counter] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -146,7 +148,7 @@ class CorpusSummary:
 
     def _observe_attributes(self, attributes: dict[str, list], text_length: int, tokens: int) -> None:
         marked: list[tuple[int, int]] = []
-        whole = False
+        whole: list[str] = []
         best: dict[str, tuple[float, str]] = {}
         for key, spans in attributes.items():
             kind = self._kind(key)
@@ -161,7 +163,7 @@ class CorpusSummary:
                 counts.chars += sum(e - s for s, e in hits)
                 if any(s == 0 and e == text_length for s, e in hits):
                     counts.docs += 1
-                    whole = True
+                    whole.append(key)
                 marked.extend(hits)
             else:
                 tagger, lang = kind
@@ -173,6 +175,9 @@ class CorpusSummary:
         if whole:
             self.duplicate_docs += 1
             self.duplicate_tokens += tokens
+            entry = self.duplicate_sets.setdefault(tuple(sorted(whole)), [0, 0])
+            entry[0] += 1
+            entry[1] += tokens
         for tagger, (score, lang) in best.items():
             label = lang if score >= self.options.language_threshold else UNDETERMINED
             self.languages.setdefault(tagger, Counter())[label] += 1
@@ -190,9 +195,18 @@ class CorpusSummary:
         self.duplicate_docs += other.duplicate_docs
         self.duplicate_chars += other.duplicate_chars
         self.duplicate_tokens += other.duplicate_tokens
+        for keys, (docs, tokens) in other.duplicate_sets.items():
+            entry = self.duplicate_sets.setdefault(keys, [0, 0])
+            entry[0] += docs
+            entry[1] += tokens
         for tagger, counter in other.languages.items():
             self.languages.setdefault(tagger, Counter()).update(counter)
         return self
+
+    def duplicates_marked_by(self, keys: set[str]) -> tuple[int, int]:
+        """Documents and tokens wholly marked as duplicates by any of ``keys``."""
+        hits = [v for marked, v in self.duplicate_sets.items() if keys.intersection(marked)]
+        return sum(v[0] for v in hits), sum(v[1] for v in hits)
 
     @property
     def duplicate_fraction(self) -> float | None:

@@ -28,6 +28,7 @@ class Step:
     kind: str
     files: list[str] = field(default_factory=list)
     note: str = ""
+    keys: list[str] = field(default_factory=list)  # dedupe: the attribute names this step writes
 
 
 @dataclass
@@ -111,7 +112,8 @@ def _dedupe(cfg: Any, plan: ReportPlan) -> None:
         except ValueError:
             plan.notes.append(f"dedupe: cannot locate the attributes of {f}")
     plan.add_attributes(_existing(paths))
-    plan.steps.append(Step("dedupe", DEDUPE, files, note=f"{section.name}: {', '.join(n for n in names if n)}"))
+    plan.steps.append(Step("dedupe", DEDUPE, files, note=f"{section.name}: {', '.join(n for n in names if n)}",
+                           keys=[n for n in names if n]))
 
 
 def _filter_thresholds(flt: Any, where: str) -> list[Threshold]:

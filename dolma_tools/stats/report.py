@@ -82,6 +82,7 @@ def funnel(plan: ReportPlan, corpus: ScanResult, options: SummaryOptions, run: R
     removes wholly duplicated documents, a mix step counts its output files."""
     c = corpus.corpus
     rows: list[FunnelRow] = []
+    deduplicated: set[str] = set()  # dedupe keys of the steps so far: each duplicate leaves the funnel once
     for step in plan.steps:
         if step.kind == INPUT:
             rows.append(FunnelRow(step.label, c.docs, c.tokens, step.note))
@@ -92,8 +93,11 @@ def funnel(plan: ReportPlan, corpus: ScanResult, options: SummaryOptions, run: R
         elif rows:
             prev = rows[-1]
             if step.kind == DEDUPE:
-                rows.append(FunnelRow(step.label, prev.docs - c.duplicate_docs, prev.tokens - c.duplicate_tokens,
-                                      f"without duplicate documents; {step.note}"))
+                before = c.duplicates_marked_by(deduplicated)
+                deduplicated.update(step.keys)
+                after = c.duplicates_marked_by(deduplicated)
+                rows.append(FunnelRow(step.label, prev.docs - (after[0] - before[0]),
+                                      prev.tokens - (after[1] - before[1]), f"without duplicate documents; {step.note}"))
             else:
                 rows.append(FunnelRow(step.label, prev.docs, prev.tokens, step.note))
     return rows

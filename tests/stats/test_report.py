@@ -186,7 +186,14 @@ def test_quickstart_pipeline_writes_the_report(quickstart, tmp_path):
     assert "[pipeline] report: quickstart-output/report.html" in proc.stderr
     page = html.read_text()
     plots = browser.embedded_plots(page)
-    keys = json.loads((root / "quickstart-output" / "report-stats.json").read_text())["attributes"]
+    numbers = json.loads((root / "quickstart-output" / "report-stats.json").read_text())
+    keys = numbers["attributes"]
+    # the two dedupe stages: each wholly duplicated document leaves the funnel once, at the first stage marking it
+    docs, duplicates = numbers["corpus"]["documents"], numbers["corpus"]["duplicates"]
+    by_text = duplicates["by_attribute"]["duplicate_text"]["docs"]
+    funnel = re.findall(r'<tr><td>dedupe</td><td class="num">([\d,]+)</td>', _section(page, "funnel"))
+    assert [int(n.replace(",", "")) for n in funnel] == [docs - by_text, docs - duplicates["documents"]]
+    assert 0 < by_text < duplicates["documents"]
     assert {"duplicate_text", "duplicate_paragraph_spans"} <= set(keys)  # from the two dedupe stages
     assert {"char_length_v1__char_length_v1__length", "gopher_v1__gopher_v1__word_count"} <= set(keys)
     hists = {p for p in plots if p.startswith("hist:")}
