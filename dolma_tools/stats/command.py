@@ -9,8 +9,9 @@ from ..errors import ConfigError
 from .corpus import SummaryOptions
 from .export import result_to_json, what_if_to_json, write_dolma_summaries, write_json
 from .scan import expand_globs, plan_units, run_scan
+from .settings import RunSettings
 from .text import render, what_if_text
-from .whatif import WhatIfSettings, load_mix_configs, run_what_if
+from .whatif import load_mix_configs, run_what_if
 
 
 def summary_options(cfg: Any) -> SummaryOptions:
@@ -60,8 +61,7 @@ def run_stats(cfg: Any) -> int:
             path = write_dolma_summaries(cfg.report, result, cfg.bins)
             print(f"[stats] wrote {path}", file=sys.stderr)
     if mixes:
-        settings = WhatIfSettings(cfg.resolved_processes(), cfg.executor, cfg.ray_address, cfg.on_error)
-        results = [run_what_if(mix, settings) for mix in mixes]
+        results = [run_what_if(mix, RunSettings.of(cfg)) for mix in mixes]
         sys.stdout.write(("\n" if units else "") + "\n\n".join(what_if_text(r) for r in results) + "\n")
         data["what_if"] = [what_if_to_json(r) for r in results]
     if cfg.json:
@@ -75,7 +75,7 @@ def run_report(cfg: Any) -> int:
     from ..config.schema import to_dict
     from ..io.paths import join
     from .plan import INPUT, MixManifest, ReportPlan, Step, add_mix, plan_from_stages
-    from .report import REPORT_NAME, RunSettings, write_report
+    from .report import REPORT_NAME, write_report
     from .thresholds import thresholds_of_filter
 
     cfg.apply_environment()

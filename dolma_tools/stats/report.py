@@ -35,25 +35,10 @@ from .sections import (
     manifest_section,
     what_if_section,
 )
+from .settings import RunSettings
 
 REPORT_NAME = "report.html"
 STATS_NAME = "report-stats.json"
-
-
-@dataclass
-class RunSettings:
-    processes: int = 1
-    executor: str = "local"
-    ray_address: str | None = None
-    on_error: str = "raise"
-
-    @classmethod
-    def of(cls, cfg: Any) -> "RunSettings":
-        from ..cli.options import default_processes
-
-        processes = getattr(cfg, "processes", 0) or default_processes()
-        return cls(processes, getattr(cfg, "executor", "local"), getattr(cfg, "ray_address", None),
-                   getattr(cfg, "on_error", "raise"))
 
 
 @dataclass
@@ -93,11 +78,12 @@ def funnel(plan: ReportPlan, corpus: ScanResult, options: SummaryOptions, run: R
         elif rows:
             prev = rows[-1]
             if step.kind == DEDUPE:
-                before = c.duplicates_marked_by(deduplicated)
+                before_docs, before_tokens = c.duplicates_marked_by(deduplicated)
                 deduplicated.update(step.keys)
-                after = c.duplicates_marked_by(deduplicated)
-                rows.append(FunnelRow(step.label, prev.docs - (after[0] - before[0]),
-                                      prev.tokens - (after[1] - before[1]), f"without duplicate documents; {step.note}"))
+                after_docs, after_tokens = c.duplicates_marked_by(deduplicated)
+                rows.append(FunnelRow(step.label, prev.docs - (after_docs - before_docs),
+                                      prev.tokens - (after_tokens - before_tokens),
+                                      f"without duplicate documents; {step.note}"))
             else:
                 rows.append(FunnelRow(step.label, prev.docs, prev.tokens, step.note))
     return rows
@@ -118,13 +104,12 @@ def build_report(plan: ReportPlan, options: SummaryOptions, run: RunSettings, co
 
 def what_ifs(plan: ReportPlan, run: RunSettings) -> list[WhatIf]:
     """The what-if of every mix in the plan; a mix whose what-if fails gets a note instead."""
-    from .whatif import WhatIfSettings, run_what_if
+    from .whatif import run_what_if
 
-    settings = WhatIfSettings(run.processes, run.executor, run.ray_address, run.on_error, quiet=True)
     out: list[WhatIf] = []
     for cfg in plan.mixes:
         try:
-            result = run_what_if(cfg, settings)
+            result = run_what_if(cfg, run, quiet=True)
         except DolmaToolsError as exc:  # ConfigError included
             plan.notes.append(f"what-if for filters left out: {exc}")
             continue

@@ -17,10 +17,10 @@ from ..errors import AlignmentError, InputError
 from ..io.jsonl import OnError, ReadStats, iter_documents, iter_json_rows
 from ..io.paths import attribute_path, exists, glob_paths
 from ..runner import Job, JobResult, Reporter, RunSummary, run_jobs
+from ..tokens import whitespace_tokens
 from .attributes import AttributeStats, text_length_of
 from .corpus import CorpusSummary, SummaryOptions
 from .sketch import DEFAULT_ALPHA
-from ..tokens import whitespace_tokens
 
 BATCH = 256
 _SEP = "\0"

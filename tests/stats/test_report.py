@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import textwrap
 
 import pytest
 
-from dolma_tools.stats import sections
 from dolma_tools.io.jsonl import write_jsonl
-from tests.conftest import REPO, run_cli
+from dolma_tools.stats import sections
+from tests.conftest import run_cli
 
 from . import browser
 from . import corpus as C
