@@ -78,9 +78,11 @@ def language_rows(counter: Counter, top: int) -> Table:
     return ["language", "documents", "share"], [[k, n, share(n, total)] for k, n in counter.most_common(top)]
 
 
-def what_if_rows(w: "WhatIf") -> Table:
-    """Per rule what it drops alone, then all rules together (what the mix drops)."""
-    rows = [[r.rule, r.docs, share(r.docs, w.total_docs), r.tokens, share(r.tokens, w.total_tokens)] for r in w.rules]
+def what_if_rows(w: "WhatIf", short: bool = False) -> Table:
+    """Per rule what it drops alone, then all rules together (what the mix drops); ``short``: rules by their
+    short labels (``drop if KEY < 50``) where they have one."""
+    rows = [[(r.short or r.rule) if short else r.rule, r.docs, share(r.docs, w.total_docs), r.tokens,
+             share(r.tokens, w.total_tokens)] for r in w.rules]
     rows.append(["all rules together", w.combined_docs, share(w.combined_docs, w.total_docs), w.combined_tokens,
                  share(w.combined_tokens, w.total_tokens)])
     return ["rule", "documents dropped", "share", f"{w.unit} dropped", "share"], rows

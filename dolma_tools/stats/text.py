@@ -101,7 +101,7 @@ def render(result: ScanResult, histograms: bool = True) -> str:
 
 def what_if_text(result: "WhatIfResult") -> str:
     """Per stream or source: the rules' drops, what the mix would write; a mixture's sampling plan."""
-    parts = [table(*what_if_rows(w), title=f"What-if: {w.label}") + "\n" + "\n".join(what_if_notes(w))
+    parts = [table(*what_if_rows(w, short=True), title=f"What-if: {w.label}") + "\n" + "\n".join(what_if_notes(w))
              for w in result.results]
     if result.plan_table:
         parts.append("Sampling plan after the filters\n" + "=" * 31 + "\n" + result.plan_table)

@@ -285,6 +285,11 @@ def test_stats_what_if_prints_a_table(corpus, tmp_path, cli):
     together = next(line for line in lines if line.startswith("all rules together"))
     assert together.split()[3:5] == [str(len(COMBINED)), f"{100 * len(COMBINED) / 12:.2f}%"]
     assert "The mix would write 4 documents (33.33%)" in proc.stdout
+    # a rule that is one threshold reads by its short label (existence guards aside)
+    top = next(line for line in lines if line.startswith("drop if q__t__score > 0.92 "))
+    assert top.split()[5:7] == ["1", f"{100 / 12:.2f}%"]
+    duplicates = next(line for line in lines if line.startswith("drop if dup > 0.5 "))
+    assert duplicates.split()[5:7] == ["2", f"{200 / 12:.2f}%"]
     assert not (corpus / "never").exists()
 
 
