@@ -220,6 +220,9 @@ def test_quickstart_what_if_equals_its_mix(quickstart, tmp_path, monkeypatch):
     (stage,) = [s["mix"] for s in yaml.safe_load((root / "configs" / "quickstart.yaml").read_text())["stages"]
                 if "mix" in s]
     monkeypatch.chdir(root)  # the quickstart's paths are relative to its folder
+    # `stats --what-if` takes the pipeline config too (its mix stages), with the report's numbers
+    assert main(["stats", "--what-if", "configs/quickstart.yaml", "--json", str(tmp_path / "w.json")]) == 0
+    assert json.loads((tmp_path / "w.json").read_text())["what_if"][0]["results"] == [w]
     singles = single_rule_configs({**stage, "processes": 1})
     assert len(singles) == len(w["rules"]) == 6  # 1 include, 4 excludes, min_text_length
     for n, (cfg, rule) in enumerate(zip(singles, w["rules"])):
@@ -274,6 +277,19 @@ def test_source_mixture_filters_and_sampler_equal_the_real_mix(tmp_path):
         assert w["combined_docs"] == w["total_docs"] - m["available_docs"]
     # books (40% of 8000 tokens) has fewer filtered tokens than that: the sampler repeats it
     assert manifest["books"]["selected_tokens"] > manifest["books"]["available_tokens"]
+
+
+def test_infeasible_mixture_is_reported_not_fatal(tmp_path):
+    write_pool(tmp_path, "web", 40, random.Random(3))
+    cfg = {"sources": [{"source_name": "web", "documents": [f"{tmp_path}/web/documents/*"], "target_ratio": 1.0}],
+           "requested_tokens": 10**9, "output": {"path": f"{tmp_path}/mix"}, "processes": 1}
+    out = tmp_path / "what-if.json"
+    assert main(["stats", "--what-if", str(write_config(tmp_path / "mix.yaml", cfg)), "--json", str(out)]) == 0
+    (result,) = json.loads(out.read_text())["what_if"]
+    assert result["sampling_plan"] is None and result["results"][0]["selected"] is None
+    (note,) = result["notes"]
+    assert note.startswith("the sampler cannot plan this mixture: infeasible mixture")
+    assert result["results"][0]["kept_docs"] == 40 and result["results"][0]["rules"] == []
 
 
 # -- the commands ----------------------------------------------------------------------------------------
