@@ -119,9 +119,10 @@ def _long_enough(text: str, min_bytes: int) -> bool:
     return len(stripped) >= min_bytes or len(stripped.encode("utf-8")) >= min_bytes
 
 
-def document_error(path: str, line: int, doc: dict[str, Any], exc: DolmaToolsError) -> InputError:
+def document_error(path: str, line: int, doc: dict[str, Any], exc: DolmaToolsError | RecursionError) -> InputError:
     """A filter or span rule failed on one document: the input error naming file, line and document."""
-    return InputError(path, line, f"document id={doc.get('id')!r}: {exc}")
+    problem = "nested too deeply to evaluate the filter or span expressions" if isinstance(exc, RecursionError) else exc
+    return InputError(path, line, f"document id={doc.get('id')!r}: {problem}")
 
 
 def iter_processed(

@@ -172,7 +172,7 @@ class _FileWhatIf:
                 batch.append(self.evaluate(doc))
             except InputError:
                 raise
-            except DolmaToolsError as exc:  # handled as the mixer handles it
+            except (DolmaToolsError, RecursionError) as exc:  # handled as the mixer handles it
                 err = document_error(self.path, line, doc, exc)
                 if self.policy is OnError.RAISE:
                     raise err from None

@@ -325,6 +325,25 @@ def test_report_what_if_shows_the_section_and_renders(corpus, tmp_path, cli):
     assert not (corpus / "never").exists()
 
 
+def test_a_bad_span_is_the_mixers_document_error(tmp_path, cli):
+    write_corpus(tmp_path)
+    text = "long enough to be kept"
+    write_jsonl(str(tmp_path / "documents" / "c.jsonl"), [{"id": "bad", "text": text, "source": "s"}])
+    write_jsonl(str(tmp_path / "attributes" / "q" / "c.jsonl"), [{"id": "bad", "attributes": {
+        "q__t__score": [[0, len(text), 0.5]], "dup": [], "pii": [["x", 2, 1.0]]}}])  # not an offset
+    config = write_config(tmp_path / "mix.yaml", stream_config(tmp_path, "jsonpath", "mix"))
+    proc = cli("stats", "--what-if", str(config), "--processes", "1", check=False)
+    assert proc.returncode == 1 and "c.jsonl:1" in proc.stderr and "document id='bad'" in proc.stderr
+    # skipped, and counted, as the mixer skips it
+    out = tmp_path / "what-if.json"
+    assert main(["stats", "--what-if", str(config), "--on-error", "skip", "--json", str(out)]) == 0
+    (stream,) = json.loads(out.read_text())["what_if"][0]["results"]
+    assert (stream["skipped_docs"], stream["combined_docs"], stream["kept_docs"]) == (1, len(COMBINED), len(KEPT))
+    skipping = write_config(tmp_path / "skip.yaml", {**yaml.safe_load(config.read_text()), "on_error": "skip"})
+    entry, docs = real_mix(skipping)
+    assert entry["documents_in"] - entry["documents_out"] == len(COMBINED) + 1 and len(docs) == len(KEPT)
+
+
 def test_misspelled_attribute_is_the_mixers_error(corpus, tmp_path, cli):
     cfg = stream_config(corpus, "jsonpath", "never", exclude=["$.attributes[?(@.q__t__scor[0][2] > 0.5)]"])
     proc = cli("stats", "--what-if", str(write_config(tmp_path / "mix.yaml", cfg)), check=False)
