@@ -26,7 +26,7 @@ enum Source {
 struct SourceOpener(Vec<Source>);
 
 /// `read()` on a Python file object, taking the GIL for each (large) read.
-struct PyReader(Py<PyAny>);
+pub(crate) struct PyReader(pub(crate) Py<PyAny>);
 
 impl Read for PyReader {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
