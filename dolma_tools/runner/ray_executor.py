@@ -11,6 +11,7 @@ Ray is optional (``pip install 'dolma-tools[ray]'``); this module is only import
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
 import time
@@ -226,7 +227,10 @@ class RayExecutor:
     def _result_of(self, ref: Any, job: Job) -> tuple[JobResult, dict[str, int]]:
         exceptions = self._ray.exceptions
         try:
-            return self._ray.get(ref)  # type: ignore[no-any-return]
+            result, totals = self._ray.get(ref)
+            # Ray hands numpy arrays back as read-only views of its object store; a copy makes results behave as
+            # the local pool's (unpickled, writable), e.g. for statistics merged into the first result
+            return copy.deepcopy(result), totals
         except exceptions.RayTaskError as exc:  # raised outside execute_job: worker setup, unpickling
             cause = exc.cause if getattr(exc, "cause", None) is not None else exc
             return JobResult(key=job.key, error=f"{job.key}: {type(cause).__name__}: {cause}"), {}

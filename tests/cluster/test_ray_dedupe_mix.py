@@ -19,7 +19,8 @@ import pytest
 from dolma_tools.cli.main import main
 from dolma_tools.io import s3
 
-from s3.corpus import kill_when, local_files, popen_cli, s3_objects, settled
+from s3.corpus import kill_when, local_files, popen_cli, s3_objects, settled, write_corpus
+from s3.test_commands_on_s3 import TOKENIZER, rooted
 
 BLOOM = ["--bloom_filter.estimated_doc_count", "30000", "--bloom_filter.desired_false_positive_rate", "0.01"]
 MODES = {
@@ -160,3 +161,17 @@ def test_mix_through_ray_gives_the_local_bytes(corpus, tmp_path, ray_address):
     assert len(shards["local"]) >= 2 and shards["ray"] == shards["local"]
     manifest = json.loads((tmp_path / "ray" / "manifest.json").read_text())
     assert 0 < manifest["streams"]["mixed"]["documents_out"] < manifest["streams"]["mixed"]["documents_in"] == 232
+
+
+def test_stats_and_tokens_through_ray_on_s3_give_the_local_bytes(cli, s3_bucket, ray_address):
+    root = f"s3://{s3_bucket}"
+    write_corpus(root, 4, 30)
+    cli("tag", "--documents", f"{root}/documents/*.jsonl.gz", "--taggers", "char_length_v1", "--processes", "2")
+    runs = {}
+    for name, flags in {"local": ["--processes", "2"], "ray": ["--executor", "ray", "--ray-address", ray_address]}.items():
+        cli("stats", "--documents", f"{root}/documents/*.jsonl.gz", "--attributes", f"{root}/attributes/*/*.jsonl.gz",
+            "--json", f"{root}/{name}/stats.json", *flags)
+        cli("tokens", "--documents", f"{root}/documents/*.jsonl.gz", "--destination", f"{root}/{name}/tokens",
+            "--tokenizer.name_or_path", str(TOKENIZER), "--max-size", "400", *flags)
+        runs[name] = rooted(s3_objects(s3_bucket, f"{name}/"), f"{root}/{name}")
+    assert len([k for k in runs["local"] if k.endswith(".npy")]) > 4 and runs["ray"] == runs["local"]
