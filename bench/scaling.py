@@ -155,15 +155,16 @@ def dedupe_parts(corpus: Path) -> dict[str, float]:
     """The distributed engine's pieces alone, in this process: scan one shard into partition key lists (s per MB
     of gzip), check keys in one filter partition vs the whole local filter (keys/s), bytes shipped per key."""
     from dolma_tools._rust import BloomFilter, FilterSlice, scan_split
+
     from dolma_tools.dedupe.sources import rust_codec
 
     settings = json.dumps({"mode": "paragraphs", "paragraph_separator": "\n", "attribute_name": "para",
                            "by_ngram": {"ngram_length": 13, "stride": 0, "overlap_threshold": 0.5,
                                         "skip_short_paragraphs": False}})
     whole = BloomFilter(estimated_doc_count=20_000_000, desired_false_positive_rate=0.001)
-    shard = sorted((corpus / "documents").iterdir())[0]
+    shard = min((corpus / "documents").iterdir())
     start = time.process_time()
-    meta, layout, parts = scan_split(str(shard), rust_codec(str(shard)), settings, 2, whole.num_bits, whole.num_hashes)
+    meta, layout, _ = scan_split(str(shard), rust_codec(str(shard)), settings, 2, whole.num_bits, whole.num_hashes)
     scan_cpu = time.process_time() - start
     keys = meta["keys"]
     import numpy as np

@@ -44,7 +44,7 @@ class ClusterSession:
         self.partitions = max(1, cfg.ray_partitions or nodes)
         self.target: Any = None
 
-    def filters(self) -> "ClusterFilters":
+    def filters(self) -> ClusterFilters:
         return ClusterFilters(self.ray, self.partitions)
 
     def lsh_index(self) -> PartitionedLsh:

@@ -141,7 +141,7 @@ class PartitionedFilter:
         return len(self.actors)
 
     @classmethod
-    def create(cls, ray: Any, num_bits: int, num_hashes: int, partitions: int) -> "PartitionedFilter":
+    def create(cls, ray: Any, num_bits: int, num_hashes: int, partitions: int) -> PartitionedFilter:
         actors = [cls._start(ray, num_bits, num_hashes, p, partitions) for p in range(partitions)]
         return cls(ray, num_bits, num_hashes, actors, read_only=False)
 
@@ -151,7 +151,7 @@ class PartitionedFilter:
         return _actor(ray, FilterPartition, memory=2 * (hi - lo)).remote(num_bits, num_hashes, p, partitions, *args)
 
     @classmethod
-    def load(cls, ray: Any, path: str, partitions: int, read_only: bool) -> tuple["PartitionedFilter", str]:
+    def load(cls, ray: Any, path: str, partitions: int, read_only: bool) -> tuple[PartitionedFilter, str]:
         """Stream the file at ``path`` (local or S3) into the actors; returns the filter and its metadata."""
         hasher = xxhash.xxh3_64()
         with open_raw_read(path) as stream:
@@ -189,7 +189,7 @@ class PartitionedFilter:
                                       "checksum mismatch: the file is corrupt")
         return cls(ray, bits, k, actors, read_only), info["metadata"]
 
-    def empty_like(self) -> "PartitionedFilter":
+    def empty_like(self) -> PartitionedFilter:
         fresh = PartitionedFilter.create(self.ray, self.num_bits, self.num_hashes, self.partitions)
         self.close()
         return fresh

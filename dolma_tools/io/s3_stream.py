@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import itertools
 import shutil
 import time
 from typing import Any
@@ -194,7 +195,7 @@ class S3Writer(io.RawIOBase):
         # a copied part holds at most 5 GiB: cut longer ranges into equal pieces (each still >= 5 MiB)
         pieces = -(-(size - head) // MAX_COPY_PART)
         bounds = [head + (size - head) * i // pieces for i in range(pieces + 1)]
-        for start, end in zip(bounds, bounds[1:]):
+        for start, end in itertools.pairwise(bounds):
             self._copy_part(source_url, start, end)
         self._total += size - head
 

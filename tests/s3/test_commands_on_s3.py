@@ -21,7 +21,6 @@ def _corpus(cli, root: str) -> None:
 
 def test_stats_and_tokens_on_s3_give_the_local_bytes(cli, s3_bucket, tmp_path):
     local, remote = str(tmp_path / "local"), f"s3://{s3_bucket}"
-    outputs = {}
     for root in (local, remote):
         _corpus(cli, root)
         cli("stats", "--documents", f"{root}/documents/*.jsonl.gz", "--attributes", f"{root}/attributes/*/*.jsonl.gz",

@@ -191,8 +191,6 @@ def test_concatenate_copies_large_parts_inside_the_store(s3_bucket, fault_proxy)
     """Parts of a mix shard joined on S3: large ones copied by the store (UploadPartCopy, never downloaded), small
     ones through this machine, a short buffer topped up (a ranged GET) so that every part but the last has S3's
     5 MiB minimum. Same bytes as joining them by hand."""
-    import os
-    import random
 
     from dolma_tools.io import s3 as s3_module
     from dolma_tools.io.atomic import concatenate
