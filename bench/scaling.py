@@ -204,25 +204,27 @@ def dispatch_seconds(executor, jobs: int = 300) -> float:  # type: ignore[no-unt
     return (time.monotonic() - start) / jobs
 
 
-def measure(args: argparse.Namespace) -> tuple[Timings, dict[str, Path]]:
+def make_corpora(args: argparse.Namespace) -> dict[str, Path]:
     work = Path(args.work).resolve()
     work.mkdir(parents=True, exist_ok=True)
-    corpora = {"main": make_main_corpus(work, Path(args.make_corpus), args.size_mb, args.shards)}
+    corpora = {"main": make_main_corpus(work, Path(args.make_corpus), args.size_mb, args.shards),
+               "dedupe": make_main_corpus(work, Path(args.make_corpus), args.dedupe_size_mb, args.shards)}
     for n in TINY_SHARDS:
         corpora[f"tiny{n}"] = make_tiny_corpus(work, n)
-    t = Timings()
+    return corpora
+
+
+def measure_tag(args: argparse.Namespace, t: Timings, corpora: dict[str, Path]) -> None:
+    work = Path(args.work).resolve()
     ray_stop()
     for r in range(args.rounds):
-        print(f"round {r + 1}/{args.rounds}, load {os.getloadavg()[0]:.2f}", file=sys.stderr, flush=True)
+        print(f"tag round {r + 1}/{args.rounds}, load {os.getloadavg()[0]:.2f}", file=sys.stderr, flush=True)
         t.load.append(os.getloadavg()[0])
         for workers in (1, 2):
             for name in ("main", *(f"tiny{n}" for n in TINY_SHARDS)):
                 if name != "main" and workers == 2:
                     continue  # per-shard costs are measured with one worker
                 t.add(f"local{workers}:{name}", *run_tag(corpora[name], work, "--processes", str(workers)))
-            wall, cpu, keys = run_dedupe(corpora["main"], work, "--processes", str(workers))
-            t.add(f"local{workers}:dedupe", wall, cpu)
-            t.add("dedupe:keys", keys)
             address = ray_start(workers)
             try:
                 for name in ("main", *(f"tiny{n}" for n in TINY_SHARDS)):
@@ -230,8 +232,6 @@ def measure(args: argparse.Namespace) -> tuple[Timings, dict[str, Path]]:
                         continue
                     t.add(f"ray{workers}:{name}", run_tag(corpora[name], work, "--executor", "ray",
                                                           "--ray-address", address)[0])
-                t.add(f"ray{workers}:dedupe", run_dedupe(corpora["main"], work, "--executor", "ray", "--ray-address",
-                                                         address, "--ray-partitions", str(workers))[0])
                 if workers == 1:
                     t.add("dispatch:ray1", ray_dispatch(address))
             finally:
@@ -240,10 +240,29 @@ def measure(args: argparse.Namespace) -> tuple[Timings, dict[str, Path]]:
 
         t.add("dispatch:local2", dispatch_seconds(LocalExecutor(2)))
         t.add("ray-own-instance2:main", run_tag(corpora["main"], work, "--executor", "ray", "--processes", "2")[0])
-        for name, value in dedupe_parts(corpora["main"]).items():
+        t.load.append(os.getloadavg()[0])
+
+
+def measure_dedupe(args: argparse.Namespace, t: Timings, corpora: dict[str, Path]) -> None:
+    work = Path(args.work).resolve()
+    corpus = corpora["dedupe"]
+    ray_stop()
+    for r in range(args.rounds):
+        print(f"dedupe round {r + 1}/{args.rounds}, load {os.getloadavg()[0]:.2f}", file=sys.stderr, flush=True)
+        t.load.append(os.getloadavg()[0])
+        for workers in (1, 2):
+            wall, cpu, keys = run_dedupe(corpus, work, "--processes", str(workers))
+            t.add(f"local{workers}:dedupe", wall, cpu)
+            t.add("dedupe:keys", keys)
+            address = ray_start(workers)
+            try:
+                t.add(f"ray{workers}:dedupe", run_dedupe(corpus, work, "--executor", "ray", "--ray-address", address,
+                                                         "--ray-partitions", str(workers))[0])
+            finally:
+                ray_stop()
+        for name, value in dedupe_parts(corpus).items():
             t.add(f"part:{name}", value)
         t.load.append(os.getloadavg()[0])
-    return t, corpora
 
 
 def ray_dispatch(address: str) -> float:
@@ -346,7 +365,7 @@ reads and writes only its own objects; the only shared part is the driver, which
   stays CPU-bound. Heavier taggers (fastText models) lower the MB per CPU-second and raise the time in
   proportion; the Ray overhead stays the same.
 
-{dedupe_report(t, main_mb, args, dispatch_r)}"""
+{dedupe_report(t, corpus_bytes(corpora["dedupe"]) / 1e6, args, dispatch_r)}"""
 
 
 def dedupe_report(t: Timings, main_mb: float, args: argparse.Namespace, dispatch: float) -> str:
@@ -370,8 +389,9 @@ def dedupe_report(t: Timings, main_mb: float, args: argparse.Namespace, dispatch
     total = max(scan, check, driver)
     return f"""### Dedupe (`dolma-tools dedupe`, paragraph 13-grams, Bloom filter)
 
-Same corpus and rounds; `localK` = `--processes K` (scan threads; one committer), `rayK` = a running Ray with K
-CPUs and `--ray-partitions K` filter actors. Every configuration writes the same attribute bytes (tested in
+{main_mb:.1f} MB of gzip input in {args.shards} shards (`make_corpus.py --size-mb {args.dedupe_size_mb} --shards
+{args.shards} --seed 5`), {args.rounds} alternating rounds; `localK` = `--processes K` (scan threads; one committer),
+`rayK` = a running Ray with K CPUs and `--ray-partitions K` filter actors. Every configuration writes the same attribute bytes (tested in
 `tests/cluster/test_ray_dedupe_mix.py`); {keys:,.0f} keys.
 
 | configuration | wall s |
@@ -399,12 +419,17 @@ CPUs and `--ray-partitions K` filter actors. Every configuration writes the same
 - checks = {keys_tb:.2e} / ({partitions} x {part["partition_keys_per_s"] / 1e6:.1f} M/s) = {check:,.0f} s, overlapped
   with the scans (one machine would need {single / 3600:,.1f} h of sequential checks and the whole filter in memory);
 - driver: {shards:,} shards x ({partitions} check calls + scan + assemble) = {calls:,} Ray calls x {dispatch * 1000:.1f}
-  ms = {driver:,.0f} s: the driver's submission rate bounds the run about as much as the scans do (fewer, larger
-  shards or fewer partitions cut it proportionally);
+  ms (a task's round trip through the executor, measured above; an actor call is cheaper) = {driver:,.0f} s: with
+  {args.shard_mb} MB shards the driver's submission rate, not the cluster, is the bound; 1 GB shards cut it
+  tenfold ({driver / 10:,.0f} s), as would fewer partitions;
 - network: {shipped:.1f} TB of keys, answers and layouts through Ray's object store, spread over the nodes;
 - total ~ max of the three = {total:,.0f} s ({total / 60:.0f} min), against {1e6 / rate_cpu / 3600:,.0f} CPU-hours
   of work on one core here.
 """
+
+
+def _part_of(name: str) -> str:
+    return "dedupe" if name.endswith(":dedupe") or name.startswith(("part:", "dedupe:")) else "tag"
 
 
 def write_results(path: Path, section: str) -> None:
@@ -424,16 +449,23 @@ def main() -> None:
     parser.add_argument("--cores-per-node", type=int, default=32)
     parser.add_argument("--shard-mb", type=int, default=100, help="shard size assumed for the 1 TB estimate")
     parser.add_argument("--write-results", default=None, help="replace the '## Scaling' section of this file")
+    parser.add_argument("--dedupe-size-mb", type=int, default=96, help="text of the dedupe corpus")
     parser.add_argument("--report-only", action="store_true", help="re-render the report from the last timings.json")
+    parser.add_argument("--only", choices=("tag", "dedupe"), help="measure one part again, keep the other's timings")
     args = parser.parse_args()
     raw = Path(args.work).resolve() / "timings.json"
-    if args.report_only:
+    corpora = make_corpora(args)
+    timings = Timings()
+    if args.report_only or args.only:
         data = json.loads(raw.read_text())
         timings = Timings(wall=data["wall"], cpu=data["cpu"], load=data["load"])
-        work = Path(args.work).resolve()
-        corpora = {"main": work / f"main-{args.size_mb}mb-{args.shards}"}
-    else:
-        timings, corpora = measure(args)
+    if not args.report_only:
+        for part, measure in (("tag", measure_tag), ("dedupe", measure_dedupe)):
+            if args.only in (None, part):
+                for d in (timings.wall, timings.cpu):  # a part measured again replaces its old numbers
+                    for name in [n for n in d if _part_of(n) == part]:
+                        del d[name]
+                measure(args, timings, corpora)
         raw.write_text(json.dumps({"wall": timings.wall, "cpu": timings.cpu, "load": timings.load}, indent=1))
     section = report(timings, corpora, args)
     print(section)

@@ -181,6 +181,8 @@ class RayCommitLoop:
             output = self.outputs[i]
             if output is None:  # replayed: only its keys matter; later calls on the actors queue behind them
                 self.results[i] = FileOutcome(JobResult(key=self.files[i], docs=meta["docs"], bytes=self.sizes[i]))
+                if self.board is not None:
+                    self.board.advance(docs=meta["docs"], bytes=self.sizes[i], files=1)
                 self._record()
                 continue
             ref = assemble.remote(refs[1], settings_json, self.files[i], output, shape, self.minhash, cwd, *answers)

@@ -35,7 +35,7 @@ fn key_hashes(keys: &Bound<'_, PyAny>) -> PyResult<Vec<u64>> {
     keys.try_iter()?.map(|k| key_hash(&k?)).collect()
 }
 
-fn u64s(bytes: &[u8]) -> PyResult<Vec<u64>> {
+pub(crate) fn u64s(bytes: &[u8]) -> PyResult<Vec<u64>> {
     if !bytes.len().is_multiple_of(8) {
         return Err(PyValueError::new_err("hashes must be the bytes of little-endian uint64 values"));
     }

@@ -69,7 +69,7 @@ pub struct PyDedupeRun {
     pipeline: Mutex<Option<Pipeline>>,
 }
 
-fn stats_dict<'py>(py: Python<'py>, s: &CommitStats) -> PyResult<Bound<'py, PyDict>> {
+pub(crate) fn stats_dict<'py>(py: Python<'py>, s: &CommitStats) -> PyResult<Bound<'py, PyDict>> {
     let d = PyDict::new(py);
     d.set_item("docs", s.docs)?;
     d.set_item("duplicate_docs", s.duplicate_docs)?;

@@ -10,11 +10,12 @@ use pyo3::exceptions::{PyIOError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyString};
 
-use super::dedupe::PyReader;
+use super::bloom::u64s;
+use super::dedupe::{stats_dict, PyReader};
 use crate::bloom::file;
 use crate::bloom::slice::FilterSlice;
 use crate::bloom::{Layout, Shape};
-use crate::dedupe::commit::{CommitStats, Replay};
+use crate::dedupe::commit::Replay;
 use crate::dedupe::config::Settings;
 use crate::dedupe::reader::{decompress, open_path, Compression, LineReader};
 use crate::dedupe::split::{self, Partitioner, ScannedFile};
@@ -26,10 +27,6 @@ fn value_err(e: impl std::fmt::Display) -> PyErr {
 
 fn blocked(num_bits: u64, num_hashes: u32) -> Shape {
     Shape { layout: Layout::Blocked512, num_bits, num_hashes }
-}
-
-fn u64s(bytes: &[u8]) -> Vec<u64> {
-    bytes.chunks_exact(8).map(|c| u64::from_le_bytes(c.try_into().unwrap())).collect()
 }
 
 fn u32s(bytes: &[u8]) -> Vec<u32> {
@@ -60,22 +57,11 @@ fn partitioner(settings: &Settings, partitions: usize, num_bits: u64, num_hashes
     Ok(Partitioner::Blocks(shape, partitions))
 }
 
-fn stats_dict<'py>(py: Python<'py>, file: &ScannedFile, s: Option<&CommitStats>) -> PyResult<Bound<'py, PyDict>> {
+fn scan_meta<'py>(py: Python<'py>, file: &ScannedFile) -> PyResult<Bound<'py, PyDict>> {
     let d = PyDict::new(py);
     d.set_item("docs", file.docs())?;
     d.set_item("keys", file.keys())?;
     d.set_item("bytes", file.bytes())?;
-    if let Some(s) = s {
-        d.set_item("duplicate_docs", s.duplicate_docs)?;
-        d.set_item("duplicate_spans", s.duplicate_spans)?;
-        d.set_item("duplicate_chars", s.duplicate_chars)?;
-        let skipped = PyDict::new(py);
-        for (k, v) in &s.skipped {
-            skipped.set_item(k, v)?;
-        }
-        d.set_item("skipped", skipped)?;
-        d.set_item("skipped_examples", s.skipped_examples.clone())?;
-    }
     Ok(d)
 }
 
@@ -137,7 +123,7 @@ fn scan_split<'py>(
             Ok((d, PyBytes::new(py, b""), Vec::new()))
         }
         Ok(Ok((file, layout, parts))) => {
-            let meta = stats_dict(py, &file, None)?;
+            let meta = scan_meta(py, &file)?;
             Ok((meta, PyBytes::new(py, &layout), parts.iter().map(|p| PyBytes::new(py, p)).collect()))
         }
     }
@@ -156,7 +142,7 @@ fn finish_assembly<'py>(
     codec: Compression,
 ) -> PyResult<Bound<'py, PyDict>> {
     let (data, stats) = py.allow_threads(|| split::assemble(file, settings, replay, name, codec)).map_err(value_err)?;
-    let d = stats_dict(py, file, Some(&stats))?;
+    let d = stats_dict(py, &stats)?;
     d.set_item("data", PyBytes::new(py, &data))?;
     Ok(d)
 }
@@ -233,14 +219,14 @@ impl PyFilterSlice {
 
     /// Check (and insert) keys (little-endian u64) in order; one byte per key: 1 if already present.
     fn check_and_insert_many<'py>(&self, py: Python<'py>, keys: &[u8]) -> PyResult<Bound<'py, PyBytes>> {
-        let keys = u64s(keys);
+        let keys = u64s(keys)?;
         let out = py.allow_threads(|| self.inner.check_and_insert_many(&keys)).map_err(value_err)?;
         Ok(PyBytes::new(py, &out.into_iter().map(u8::from).collect::<Vec<u8>>()))
     }
 
     /// Look keys up without inserting (read-only filters).
     fn contains_many<'py>(&self, py: Python<'py>, keys: &[u8]) -> PyResult<Bound<'py, PyBytes>> {
-        let keys = u64s(keys);
+        let keys = u64s(keys)?;
         let out = py.allow_threads(|| self.inner.contains_many(&keys)).map_err(value_err)?;
         Ok(PyBytes::new(py, &out.into_iter().map(u8::from).collect::<Vec<u8>>()))
     }
@@ -290,7 +276,7 @@ impl PyLshBandSlice {
             return Err(value_err("a MinHash part is n u64 keys followed by n u32 document indexes"));
         }
         let n = part.len() / 12;
-        let (keys, docs) = (u64s(&part[..n * 8]), u32s(&part[n * 8..]));
+        let (keys, docs) = (u64s(&part[..n * 8])?, u32s(&part[n * 8..]));
         let table = &mut self.inner;
         let out = py.allow_threads(|| {
             u32_bytes(keys.iter().zip(docs).map(|(&k, d)| table.first_or_insert(k, first_doc + d).unwrap_or(u32::MAX)))
