@@ -151,7 +151,7 @@ def test_faults_during_the_whole_pipeline_leave_outputs_identical(cli, s3_bucket
     write_corpus(str(tmp_path / "local"), FILES, DOCS)
     cli("pipeline", "-c", _config(tmp_path, str(tmp_path / "local")))
     write_corpus(f"s3://{s3_bucket}", FILES, DOCS)
-    fault_proxy.set_plan(FaultPlan(slowdown=0.08, error500=0.04, reset=0.04, drop=0.04, cut=0.2, seed=5))
+    fault_proxy.set_plan(FaultPlan(slowdown=0.04, error500=0.03, reset=0.03, drop=0.03, cut=0.2, seed=5))
     cli("pipeline", "-c", _config(tmp_path, f"s3://{s3_bucket}"), "--s3-endpoint-url", fault_proxy.endpoint,
         env={"DOLMA_TOOLS_S3_BACKOFF_BASE": "0.05"})
     fault_proxy.set_plan(FaultPlan())
