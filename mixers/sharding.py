@@ -24,10 +24,9 @@ from typing import Any, BinaryIO
 
 import orjson
 
-from dolma_tools.io.atomic import atomic_write
+from dolma_tools.io.atomic import atomic_write, concatenate
 from dolma_tools.io.compression import Compression
 from dolma_tools.io.paths import basename, glob_paths, is_s3, join, remove
-from dolma_tools.io.streams import open_raw_read
 
 _FLUSH_BYTES = 1 << 20
 
@@ -197,10 +196,7 @@ def assemble_file(group: list[Part], dest: str) -> None:
     if not group:
         with atomic_write(dest):  # a valid, empty compressed file
             return
-    with atomic_write(dest, Compression.NONE) as out:
-        for part in group:
-            with open_raw_read(part.path) as src_f:
-                shutil.copyfileobj(src_f, out, 8 << 20)
+    concatenate([part.path for part in group], dest)  # on S3: copied by the store, not through this machine
 
 
 def _remove_stale_shards(output_dir: str, name: str, ext: str, keep: int) -> None:

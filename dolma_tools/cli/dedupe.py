@@ -84,6 +84,8 @@ class DedupeConfig(RunOptions):
     bloom_filter: BloomFilterConfig | None = option(None, "The Bloom filter (required except for dedupe.minhash)")
     compression: CompressionConfig = option(CompressionConfig(), "Dolma compression settings (accepted)")
     is_s3_volume: bool = option(False, "Dolma: inputs are on an S3 FUSE volume (accepted)")
+    ray_partitions: int = option(0, "--executor ray: Ray actors holding the filter (or MinHash band table), each a "
+                                 "contiguous part of it; 0 = one per node of the cluster")
 
 
 def run(cfg: DedupeConfig) -> int:

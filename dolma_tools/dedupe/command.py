@@ -42,7 +42,17 @@ def _size(path: str) -> int:
         return 0
 
 
-def _open_filter(cfg: Any, files: list[str], outputs: list[str], settings: DedupeSettings
+class LocalFilters:
+    """Filters held by this process (the local engine)."""
+
+    def load(self, path: str, read_only: bool) -> tuple[Any, Checkpoint]:
+        return load_filter(path, read_only)
+
+    def create(self, bf: Any) -> Any:
+        return new_filter(bf)
+
+
+def _open_filter(cfg: Any, files: list[str], outputs: list[str], settings: DedupeSettings, store: Any
                  ) -> tuple[Any, Plan, Checkpointer | None, bool]:
     """The filter, the plan, the checkpointer (writable filters) and whether the file existed."""
     bf = cfg.bloom_filter
@@ -55,12 +65,12 @@ def _open_filter(cfg: Any, files: list[str], outputs: list[str], settings: Dedup
                 f"bloom_filter.file {bf.file} does not exist: a read-only filter must exist (an empty one would find "
                 "nothing). Build it first, e.g. with `dolma-tools decon`, or fix the path."
             )
-        bloom, _ = load_filter(bf.file, read_only=True)
+        bloom, _ = store.load(bf.file, read_only=True)
         return bloom, plan_read_only(files, outputs, cfg.ignore_existing), None, existed
     if existed:
-        bloom, checkpoint = load_filter(bf.file, read_only=False)
+        bloom, checkpoint = store.load(bf.file, read_only=False)
     else:
-        bloom, checkpoint = new_filter(bf), Checkpoint()
+        bloom, checkpoint = store.create(bf), Checkpoint()
     plan = plan_with_filter(files, outputs, checkpoint, settings.fingerprint(), cfg.ignore_existing, bf.file)
     if plan.rebuild:
         bloom = bloom.empty_like()
@@ -107,20 +117,43 @@ def _lsh_report(index: Any, settings: DedupeSettings) -> list[str]:
             f"{index.entries:,} band entries for {index.documents:,} documents, index memory ~{index.memory_bytes / 1e6:,.1f} MB"]
 
 
+def _cluster(cfg: Any, settings: DedupeSettings) -> Any:
+    """The Ray cluster the run's filter is spread over (``--executor ray``), or None to run locally."""
+    if cfg.executor != "ray" or cfg.dryrun:
+        return None
+    if settings.uses_bloom_filter and cfg.bloom_filter is not None and cfg.bloom_filter.layout != "blocked":
+        warn("bloom_filter.layout standard cannot be split over Ray actors: deduplicating on this machine "
+             "(use the default blocked layout to distribute)")
+        return None
+    from .distributed import ClusterSession
+
+    return ClusterSession(cfg)
+
+
 def run_dedupe(cfg: Any) -> int:
     cfg.apply_environment()
     settings = build_settings(cfg.dedupe)
-    if cfg.executor != "local":
-        warn(f"executor {cfg.executor!r}: dedupe runs on this machine (one filter, committed in order); "
-             "scanning uses --processes threads")
     files = canonical_files(cfg.documents, settings)
     outputs = attribute_outputs(files, settings)
+    cluster = _cluster(cfg, settings)
+    try:
+        return _run(cfg, settings, files, outputs, cluster)
+    finally:
+        if cluster is not None:
+            cluster.close()
+
+
+def _run(cfg: Any, settings: DedupeSettings, files: list[str], outputs: list[str], cluster: Any) -> int:
     existed = False
     if settings.uses_bloom_filter:
-        target, plan, checkpointer, existed = _open_filter(cfg, files, outputs, settings)
+        store = cluster.filters() if cluster is not None else LocalFilters()
+        target, plan, checkpointer, existed = _open_filter(cfg, files, outputs, settings, store)
         insert = not cfg.bloom_filter.read_only
     else:
-        target, plan, checkpointer, insert = LshIndex(), plan_minhash(files, outputs, cfg.ignore_existing), None, True
+        target = cluster.lsh_index() if cluster is not None else LshIndex()
+        plan, checkpointer, insert = plan_minhash(files, outputs, cfg.ignore_existing), None, True
+    if cluster is not None:
+        cluster.target = target
     if cfg.dryrun:
         _print_dry_run(cfg, settings, plan, target)
         return 0
@@ -137,8 +170,14 @@ def run_dedupe(cfg: Any) -> int:
     sizes = [_size(f) for f in run_files]
     start = time.monotonic()
     board = DedupeProgress("dedupe", sum(sizes), len(run_files))
-    loop = CommitLoop(settings, target, insert=insert, threads=cfg.resolved_processes(), on_error=cfg.on_error,
-                      board=board, checkpointer=checkpointer)
+    if cluster is not None:
+        from .distributed import RayCommitLoop
+
+        loop: Any = RayCommitLoop(settings, target, insert=insert, on_error=cfg.on_error, board=board,
+                                  checkpointer=checkpointer)
+    else:
+        loop = CommitLoop(settings, target, insert=insert, threads=cfg.resolved_processes(), on_error=cfg.on_error,
+                          board=board, checkpointer=checkpointer)
     summary = RunSummary(command="dedupe", skipped_existing=plan.done)
     outcomes = []
     try:
@@ -155,7 +194,7 @@ def run_dedupe(cfg: Any) -> int:
     summary.print()
     extra = _filter_report(target, cfg) if settings.uses_bloom_filter else _lsh_report(target, settings)
     print("\n".join(extra), file=sys.stderr, flush=True)
-    failed = [o for o in outcomes if o.error is not None]
+    failed = [o for o in outcomes if o.error is not None or not o.result.ok]
     if failed:
         print(describe_stop(failed[0], len(run_files) - len(outcomes)), file=sys.stderr, flush=True)
         return 1

@@ -57,10 +57,13 @@ class Checkpointer:
     last: float = field(default_factory=time.monotonic)
     saves: int = 0
 
-    def committed(self, path: str) -> None:
+    def committed(self, path: str, autosave: bool = True) -> None:
         self.pending.append(path)
-        if time.monotonic() - self.last >= self.interval:
+        if autosave and self.due():
             self.save()
+
+    def due(self) -> bool:
+        return time.monotonic() - self.last >= self.interval
 
     def save(self) -> None:
         if self.dirty:
@@ -78,7 +81,7 @@ class FileOutcome:
     error: InputError | None = None
 
 
-def _job_result(path: str, stats: dict[str, Any], size: int, seconds: float) -> JobResult:
+def job_result(path: str, stats: dict[str, Any], size: int, seconds: float) -> JobResult:
     extra = {k: stats[k] for k in ("duplicate_docs", "duplicate_spans", "keys")}
     return JobResult(key=path, docs=stats["docs"], bytes=size, skipped=Counter(stats["skipped"]),
                      skipped_examples=list(stats["skipped_examples"]), seconds=seconds, extra=extra)
@@ -147,11 +150,11 @@ class CommitLoop:
                 self.board.set_gauge("fill", f"{fill:.1%}")
         if self.delay and output is not None:
             time.sleep(self.delay)
-        return FileOutcome(_job_result(path, stats, size, time.monotonic() - start))
+        return FileOutcome(job_result(path, stats, size, time.monotonic() - start))
 
 
 def describe_stop(outcome: FileOutcome, remaining: int) -> str:
-    return (f"[dedupe] stopped at {outcome.result.key}: {outcome.error}\n"
+    return (f"[dedupe] stopped at {outcome.result.key}: {outcome.error or outcome.result.error}\n"
             f"[dedupe] {remaining} later file(s) not processed, so that keep-first stays deterministic; fix the "
             "file (or use --on-error skip) and rerun the same command to resume")
 

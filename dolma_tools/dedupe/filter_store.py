@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .. import __version__
-from .._rust import BloomFilter, bloom_optimal_shape
+from .._rust import BloomFilter, bloom_optimal_shape, bloom_shape
 from ..errors import ConfigError, DolmaToolsError
 from ..io.atomic import atomic_write
 from ..io.compression import Compression
@@ -75,23 +75,36 @@ def load_filter(path: str, read_only: bool) -> tuple[BloomFilter, Checkpoint]:
     return bloom, Checkpoint.from_metadata(bloom.metadata, path)
 
 
-def new_filter(cfg: Any) -> BloomFilter:
-    """An empty filter sized by ``bloom_filter.size_in_bytes`` or by the count and rate."""
+def _filter_arguments(cfg: Any) -> dict[str, Any]:
+    """``BloomFilter(...)`` arguments for ``bloom_filter.size_in_bytes`` or the count and rate."""
     if cfg.size_in_bytes > 0:
-        return BloomFilter(size_in_bytes=cfg.size_in_bytes, estimated_doc_count=max(cfg.estimated_doc_count, 0),
-                           layout=cfg.layout)
+        return {"size_in_bytes": cfg.size_in_bytes, "estimated_doc_count": max(cfg.estimated_doc_count, 0),
+                "layout": cfg.layout}
     if cfg.estimated_doc_count <= 0 or not 0 < cfg.desired_false_positive_rate < 1:
         raise ConfigError("either bloom_filter.size_in_bytes or both bloom_filter.estimated_doc_count and "
                           "bloom_filter.desired_false_positive_rate (between 0 and 1) must be set", "bloom_filter")
     bits, _ = bloom_optimal_shape(cfg.estimated_doc_count, cfg.desired_false_positive_rate, cfg.layout)
     if bits // 8 < MIN_SIZED_BYTES:
-        return BloomFilter(size_in_bytes=MIN_SIZED_BYTES, estimated_doc_count=cfg.estimated_doc_count, layout=cfg.layout)
-    return BloomFilter(estimated_doc_count=cfg.estimated_doc_count,
-                       desired_false_positive_rate=cfg.desired_false_positive_rate, layout=cfg.layout)
+        return {"size_in_bytes": MIN_SIZED_BYTES, "estimated_doc_count": cfg.estimated_doc_count, "layout": cfg.layout}
+    return {"estimated_doc_count": cfg.estimated_doc_count,
+            "desired_false_positive_rate": cfg.desired_false_positive_rate, "layout": cfg.layout}
 
 
-def save_filter(bloom: BloomFilter, checkpoint: Checkpoint, path: str) -> None:
+def new_filter(cfg: Any) -> BloomFilter:
+    """An empty filter sized by ``bloom_filter.size_in_bytes`` or by the count and rate."""
+    return BloomFilter(**_filter_arguments(cfg))
+
+
+def new_filter_shape(cfg: Any) -> tuple[int, int]:
+    """(num_bits, num_hashes) of ``new_filter(cfg)``, without allocating it."""
+    return bloom_shape(**_filter_arguments(cfg))  # type: ignore[no-any-return]
+
+
+def save_filter(bloom: Any, checkpoint: Checkpoint, path: str) -> None:
     """Atomically replace the filter file (bits and checkpoint record together)."""
+    if hasattr(bloom, "save_file"):  # a filter held in partitions on a cluster (see ``distributed``)
+        bloom.save_file(path, checkpoint.to_metadata())
+        return
     bloom.metadata = checkpoint.to_metadata()
     if is_s3(path):
         with atomic_write(path, Compression.NONE) as sink:

@@ -11,13 +11,15 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import shutil
 from typing import BinaryIO, Iterator
 
 from ..errors import StorageError
 from . import s3
 from .compression import Compression, compressing_writer, compression_of
-from .paths import basename, forget_size, is_s3, parent
+from .paths import basename, forget_size, is_s3, parent, size_of
 from .s3_stream import S3Writer
+from .streams import open_raw_read
 
 _TMP_SUFFIX = ".dtmp"
 
@@ -117,3 +119,22 @@ def write_bytes(path: str, data: bytes) -> None:
     """Atomically write raw bytes (no compression inferred)."""
     with atomic_write(path, Compression.NONE) as f:
         f.write(data)
+
+
+def concatenate(sources: list[str], dest: str) -> None:
+    """Atomically commit ``dest`` as the bytes of ``sources``, one after another (e.g. gzip members into one
+    file). Onto S3, sources in the store are appended with ``S3Writer.append_object``: the store copies the large
+    ones itself (server-side multipart copy), so only small sources travel through this machine."""
+    if is_s3(dest):
+        with _atomic_s3(dest) as writer:
+            for src in sources:
+                if is_s3(src):
+                    writer.append_object(src, size_of(src))
+                else:
+                    with open_raw_read(src) as f:
+                        shutil.copyfileobj(f, writer, 8 << 20)
+        return
+    with atomic_write(dest, Compression.NONE) as out:
+        for src in sources:
+            with open_raw_read(src) as f:
+                shutil.copyfileobj(f, out, 8 << 20)

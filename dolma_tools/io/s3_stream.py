@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import hashlib
 import io
+import itertools
+import shutil
 import time
 from typing import Any
 
@@ -127,6 +129,11 @@ class S3Reader(io.RawIOBase):
         super().close()
 
 
+#: S3's smallest part (all but the last) and largest copied part.
+MIN_PART_SIZE = 5 << 20
+MAX_COPY_PART = 5 << 30
+
+
 class S3Writer(io.RawIOBase):
     """Write-only stream whose bytes become the object ``url`` on ``commit()`` and nothing on ``abort()``."""
 
@@ -169,6 +176,54 @@ class S3Writer(io.RawIOBase):
             PartNumber=number, Body=data,
         )
         self._parts.append({"PartNumber": number, "ETag": response["ETag"]})
+
+    def append_object(self, source_url: str, size: int) -> None:
+        """Append the ``size`` bytes of the S3 object ``source_url`` (same store). Large enough sources are copied
+        by the store itself (UploadPartCopy: no download, no re-upload); S3 requires every part but the last to be
+        at least 5 MiB, so a short buffer is first topped up with the source's first bytes, and sources too small
+        to be a part of their own are read and written like any other bytes."""
+        head = 0 if not self._buffer or len(self._buffer) >= MIN_PART_SIZE else MIN_PART_SIZE - len(self._buffer)
+        if size - head < MIN_PART_SIZE:
+            with S3Reader(source_url) as src:
+                shutil.copyfileobj(src, self, 8 << 20)
+            return
+        if head:
+            self.write(self._read_range(source_url, head))
+        if self._buffer:
+            self._upload_part(bytes(self._buffer))
+            self._buffer = bytearray()
+        # a copied part holds at most 5 GiB: cut longer ranges into equal pieces (each still >= 5 MiB)
+        pieces = -(-(size - head) // MAX_COPY_PART)
+        bounds = [head + (size - head) * i // pieces for i in range(pieces + 1)]
+        for start, end in itertools.pairwise(bounds):
+            self._copy_part(source_url, start, end)
+        self._total += size - head
+
+    def _read_range(self, source_url: str, n: int) -> bytes:
+        """The first ``n`` bytes of an object (one ranged GET, retried if the connection breaks)."""
+        bucket, key = s3.split_url(source_url)
+        broken = _broken_connection_errors()
+        for attempt in range(MAX_RESUMES + 1):
+            try:
+                body = s3.request(source_url, "get_object", Bucket=bucket, Key=key, Range=f"bytes=0-{n - 1}")["Body"]
+                data = body.read()
+                if len(data) == n:
+                    return data  # type: ignore[no-any-return]
+            except broken:
+                pass
+            time.sleep(s3.backoff_delay(attempt))
+        raise StorageError(f"{source_url}: could not read its first {n} bytes after {MAX_RESUMES + 1} attempts")
+
+    def _copy_part(self, source_url: str, start: int, end: int) -> None:
+        if self._upload_id is None:
+            self._upload_id = s3.request(self.url, "create_multipart_upload", Bucket=self._bucket, Key=self._key)["UploadId"]
+        number = len(self._parts) + 1
+        bucket, key = s3.split_url(source_url)
+        response = s3.request(
+            self.url, "upload_part_copy", Bucket=self._bucket, Key=self._key, UploadId=self._upload_id,
+            PartNumber=number, CopySource={"Bucket": bucket, "Key": key}, CopySourceRange=f"bytes={start}-{end - 1}",
+        )
+        self._parts.append({"PartNumber": number, "ETag": response["CopyPartResult"]["ETag"]})
 
     def commit(self) -> None:
         """Make the object visible with every byte written so far."""

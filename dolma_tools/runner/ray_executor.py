@@ -11,6 +11,7 @@ Ray is optional (``pip install 'dolma-tools[ray]'``); this module is only import
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
 import time
@@ -31,7 +32,7 @@ SYSTEM_FAILURE_RETRIES = 2
 _FORWARDED_ENV = ("DOLMA_TOOLS_PROGRESS",)
 
 
-def _import_ray() -> Any:
+def import_ray() -> Any:
     try:
         import ray
     except ImportError:
@@ -136,11 +137,32 @@ class _ProgressRelay:
         self._board.advance(files=1, **rest)
 
 
+def forwarded_env() -> dict[str, str]:
+    """The driver's non-secret settings every task and actor gets (S3 endpoint and limits, progress)."""
+    return {k: os.environ[k] for k in (*s3.FORWARDED_ENV, *_FORWARDED_ENV) if k in os.environ}
+
+
+def connect(ray: Any, processes: int, address: str | None) -> bool:
+    """Join the cluster at ``address``, or start a local instance with ``processes`` CPUs; True if this call
+    started Ray (the caller then shuts it down)."""
+    if ray.is_initialized():
+        return False
+    common: dict[str, Any] = {"logging_level": logging.WARNING, "configure_logging": True}
+    if address:
+        try:
+            ray.init(address=address, **common)
+        except (ConnectionError, ValueError, RuntimeError) as exc:
+            raise ConfigError(f"cannot connect to the Ray cluster at {address}: {exc}", "ray_address") from exc
+    else:
+        ray.init(num_cpus=processes, include_dashboard=False, object_store_memory=LOCAL_OBJECT_STORE_BYTES, **common)
+    return True
+
+
 class RayExecutor:
     name = "ray"
 
     def __init__(self, processes: int, address: str | None = None) -> None:
-        self._ray = _import_ray()
+        self._ray = import_ray()
         self.processes = max(1, processes)
         self.address = address
 
@@ -164,28 +186,11 @@ class RayExecutor:
                 ray.shutdown()
 
     def _connect(self) -> bool:
-        """Join the cluster at ``address``, or start a local instance; True if this call started Ray."""
-        ray = self._ray
-        if ray.is_initialized():
-            return False
-        common: dict[str, Any] = {"logging_level": logging.WARNING, "configure_logging": True}
-        if self.address:
-            try:
-                ray.init(address=self.address, **common)
-            except (ConnectionError, ValueError, RuntimeError) as exc:
-                raise ConfigError(f"cannot connect to the Ray cluster at {self.address}: {exc}", "ray_address") from exc
-        else:
-            ray.init(
-                num_cpus=self.processes,
-                include_dashboard=False,
-                object_store_memory=LOCAL_OBJECT_STORE_BYTES,
-                **common,
-            )
-        return True
+        return connect(self._ray, self.processes, self.address)
 
     def _run_tasks(self, fn, jobs, board, setup, setup_args, on_result) -> list[JobResult]:  # type: ignore[no-untyped-def]
         ray = self._ray
-        env = {k: os.environ[k] for k in (*s3.FORWARDED_ENV, *_FORWARDED_ENV) if k in os.environ}
+        env = forwarded_env()
         task = ray.remote(run_job_in_worker).options(
             num_cpus=1, max_retries=SYSTEM_FAILURE_RETRIES, runtime_env={"env_vars": env} if env else None
         )
@@ -222,7 +227,10 @@ class RayExecutor:
     def _result_of(self, ref: Any, job: Job) -> tuple[JobResult, dict[str, int]]:
         exceptions = self._ray.exceptions
         try:
-            return self._ray.get(ref)  # type: ignore[no-any-return]
+            result, totals = self._ray.get(ref)
+            # Ray hands numpy arrays back as read-only views of its object store; a copy makes results behave as
+            # the local pool's (unpickled, writable), e.g. for statistics merged into the first result
+            return copy.deepcopy(result), totals
         except exceptions.RayTaskError as exc:  # raised outside execute_job: worker setup, unpickling
             cause = exc.cause if getattr(exc, "cause", None) is not None else exc
             return JobResult(key=job.key, error=f"{job.key}: {type(cause).__name__}: {cause}"), {}

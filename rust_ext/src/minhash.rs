@@ -169,18 +169,45 @@ impl Hasher for IdentityHasher {
     }
 }
 
-/// Band table plus union-find over document ordinals (canonical order, every document counted).
+/// Band key -> the first document (ordinal) that had it. Any subset of the band keys can live in
+/// its own table (a partition) as long as each table sees its keys in canonical order.
 #[derive(Default)]
-pub struct LshIndex {
+pub struct BandTable {
     table: HashMap<u64, u32, BuildHasherDefault<IdentityHasher>>,
+}
+
+impl BandTable {
+    /// The first document that had `key`, or `None` after recording `doc` as that document.
+    #[inline]
+    pub fn first_or_insert(&mut self, key: u64, doc: u32) -> Option<u32> {
+        match self.table.entry(key) {
+            Entry::Occupied(e) => Some(*e.get()),
+            Entry::Vacant(v) => {
+                v.insert(doc);
+                None
+            }
+        }
+    }
+
+    pub fn entries(&self) -> usize {
+        self.table.len()
+    }
+
+    /// Approximate heap bytes: hash-table buckets (16-byte slots + 1 control byte).
+    pub fn memory_bytes(&self) -> usize {
+        let cap = self.table.capacity();
+        if cap == 0 { 0 } else { (cap * 8 / 7 + 1).next_power_of_two() * 17 }
+    }
+}
+
+/// Union-find over document ordinals (canonical order, every document counted); the root of a
+/// cluster is its earliest document.
+#[derive(Default)]
+pub struct Clusters {
     parent: Vec<u32>,
 }
 
-impl LshIndex {
-    pub fn new() -> LshIndex {
-        LshIndex::default()
-    }
-
+impl Clusters {
     fn find(&mut self, mut x: u32) -> u32 {
         while self.parent[x as usize] != x {
             let grand = self.parent[self.parent[x as usize] as usize];
@@ -190,28 +217,15 @@ impl LshIndex {
         x
     }
 
-    /// Add the next document (`None`: it is not compared, e.g. empty). Returns its cluster's
-    /// earliest document ordinal if it is a near-duplicate of an earlier document.
-    pub fn add(&mut self, band_keys: Option<&[u64]>) -> Option<u32> {
+    /// Add the next document, joined to the documents in `earlier` (its band keys' first documents);
+    /// returns its cluster's earliest document, or `None` if `earlier` is empty.
+    pub fn add(&mut self, earlier: &[u32]) -> Option<u32> {
         let me = self.parent.len() as u32;
         self.parent.push(me);
-        let keys = band_keys?;
-        let mut roots: Vec<u32> = Vec::new();
-        for &k in keys {
-            match self.table.entry(k) {
-                Entry::Occupied(e) => {
-                    let other = *e.get();
-                    roots.push(other);
-                }
-                Entry::Vacant(v) => {
-                    v.insert(me);
-                }
-            }
-        }
-        if roots.is_empty() {
+        if earlier.is_empty() {
             return None;
         }
-        let roots: Vec<u32> = roots.into_iter().map(|r| self.find(r)).collect();
+        let roots: Vec<u32> = earlier.iter().map(|&r| self.find(r)).collect();
         let root = *roots.iter().min().unwrap();
         for r in roots {
             self.parent[r as usize] = root;
@@ -220,18 +234,57 @@ impl LshIndex {
         Some(root)
     }
 
+    /// The ordinal the next document gets.
+    pub fn next_ordinal(&self) -> u32 {
+        self.parent.len() as u32
+    }
+
     pub fn documents(&self) -> usize {
         self.parent.len()
     }
 
-    pub fn entries(&self) -> usize {
-        self.table.len()
+    pub fn memory_bytes(&self) -> usize {
+        self.parent.capacity() * 4
+    }
+}
+
+/// Band table plus clusters: the whole near-duplicate index of one process.
+#[derive(Default)]
+pub struct LshIndex {
+    table: BandTable,
+    clusters: Clusters,
+    earlier: Vec<u32>,
+}
+
+impl LshIndex {
+    pub fn new() -> LshIndex {
+        LshIndex::default()
     }
 
-    /// Approximate heap bytes: hash-table buckets (16-byte slots + 1 control byte) and the parents.
+    /// Add the next document (`None`: it is not compared, e.g. empty). Returns its cluster's
+    /// earliest document ordinal if it is a near-duplicate of an earlier document.
+    pub fn add(&mut self, band_keys: Option<&[u64]>) -> Option<u32> {
+        let me = self.clusters.next_ordinal();
+        self.earlier.clear();
+        for &k in band_keys.unwrap_or(&[]) {
+            if let Some(first) = self.table.first_or_insert(k, me) {
+                self.earlier.push(first);
+            }
+        }
+        self.clusters.add(&self.earlier)
+    }
+
+    pub fn documents(&self) -> usize {
+        self.clusters.documents()
+    }
+
+    pub fn entries(&self) -> usize {
+        self.table.entries()
+    }
+
+    /// Approximate heap bytes of the band table and cluster parents.
     pub fn memory_bytes(&self) -> usize {
-        let buckets = if self.table.capacity() == 0 { 0 } else { (self.table.capacity() * 8 / 7 + 1).next_power_of_two() };
-        buckets * 17 + self.parent.capacity() * 4
+        self.table.memory_bytes() + self.clusters.memory_bytes()
     }
 }
 

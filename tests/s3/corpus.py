@@ -21,8 +21,10 @@ SLOW_PLUGIN = _foundation_resume.SLOW_PLUGIN
 
 
 def rows_for(file_index: int, docs: int) -> list[dict]:
+    """Every fifth document's text is the same in every file (duplicates for dedupe to find)."""
     return [
-        {"id": f"f{file_index}-d{d}", "text": f"document {d} of file {file_index}. " * (d % 7 + 1), "source": "t"}
+        {"id": f"f{file_index}-d{d}", "source": "t",
+         "text": f"a text every file has, number {d}." if d % 5 == 4 else f"document {d} of file {file_index}. " * (d % 7 + 1)}
         for d in range(docs)
     ]
 

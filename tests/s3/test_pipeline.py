@@ -1,11 +1,13 @@
 """Whole runs from S3 to S3 over HTTP: same bytes as a local run, resumable after SIGKILL, robust to faults.
 
 The pipeline test runs the stages of ``STAGES`` on S3 and on local disk and compares every output byte.
-Stages are added here as commands land (dedupe and mix: see the TODO), the checks stay the same.
+Every output is compared byte for byte, except two files that name their own paths (the filter's checkpoint
+record and the mix manifest): for those the bits and the statistics are compared.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import re
@@ -29,16 +31,14 @@ def stages(root: str) -> list[dict]:
     return [
         {"tag": {"documents": [f"{root}/documents/*.jsonl.gz"], "taggers": ["char_length_v1", "random_number_v1"],
                  "experiment": "quality"}},
-        # TODO(dedupe), once `dolma-tools dedupe` is merged:
-        # {"dedupe": {"documents": [f"{root}/documents/*.jsonl.gz"],
-        #             "dedupe": {"name": "dups", "documents": {"attribute_name": "dup_doc", "key": "$.text"}},
-        #             "bloom_filter": {"file": f"{root}/filters/docs.bin", "estimated_doc_count": 1000,
-        #                              "desired_false_positive_rate": 0.001}}},
-        # TODO(mix), once `dolma-tools mix` is merged:
-        # {"mix": {"streams": [{"name": "out", "documents": [f"{root}/documents/*.jsonl.gz"],
-        #                       "attributes": ["quality", "dups"],
-        #                       "filter": {"exclude": ["$.attributes[?(@.dup_doc && @.dup_doc[0][2] >= 1.0)]"]},
-        #                       "output": {"path": f"{root}/mixed", "max_size_in_bytes": 100000}}]}},
+        {"dedupe": {"documents": [f"{root}/documents/*.jsonl.gz"],
+                    "dedupe": {"name": "dups", "documents": {"attribute_name": "dup_doc", "key": "$.text"}},
+                    "bloom_filter": {"file": f"{root}/filters/docs.bin", "estimated_doc_count": 1000,
+                                     "desired_false_positive_rate": 0.001}}},
+        {"mix": {"streams": [{"name": "out", "documents": [f"{root}/documents/*.jsonl.gz"],
+                              "attributes": ["quality", "dups"],
+                              "filter": {"exclude": ["$.attributes[?(@.dup_doc && @.dup_doc[0][2] >= 1.0)]"]},
+                              "output": {"path": f"{root}/mixed", "max_size_in_bytes": 10000}}]}},
     ]
 
 
@@ -60,9 +60,27 @@ def test_pipeline_from_s3_to_s3_matches_local(cli, s3_bucket, s3_server, tmp_pat
         env={**env, "DOLMA_TOOLS_PROGRESS": "0"}, capture_output=True, text=True, timeout=300,
     )
     assert proc.returncode == 0, proc.stderr
-    expected = {k: v for k, v in local_files(tmp_path / "local").items() if not k.startswith("documents/")}
-    got = {k: v for k, v in s3_objects(s3_bucket).items() if not k.startswith("documents/")}
-    assert len(expected) == FILES and got == expected
+    _assert_same_outputs(s3_objects(s3_bucket), local_files(tmp_path / "local"))
+
+
+def _assert_same_outputs(got: dict[str, bytes], expected: dict[str, bytes]) -> None:
+    """Pipeline outputs on S3 (``got``) vs a local run's: every byte, but for the two files naming their paths."""
+    got = {k: v for k, v in got.items() if not k.startswith("documents/")}
+    expected = {k: v for k, v in expected.items() if not k.startswith("documents/")}
+    assert sorted(got) == sorted(expected)
+    assert len([k for k in expected if k.startswith("attributes/")]) == 2 * FILES  # tag + dedupe
+    assert len([k for k in expected if k.startswith("mixed/out-")]) >= 2  # several shards
+    assert _filter_bits(got.pop("filters/docs.bin")) == _filter_bits(expected.pop("filters/docs.bin"))
+    manifests = [json.loads(m.pop("mixed/manifest.json"))["streams"]["out"] for m in (got, expected)]
+    assert [{k: v for k, v in m.items() if k != "inputs"} for m in manifests] == \
+        [{k: v for k, v in manifests[1].items() if k != "inputs"}] * 2
+    assert 0 < manifests[0]["documents_out"] < manifests[0]["documents_in"] == FILES * DOCS
+    assert got == expected
+
+
+def _filter_bits(data: bytes) -> tuple[bytes, bytes]:
+    """A filter file's shape and counters (header bytes 8..56) and its bit array (data offset .. trailer)."""
+    return data[8:56], data[int.from_bytes(data[64:72], "little"):-16]
 
 
 def test_tag_reports_s3_input_sizes_from_the_listing(cli, s3_bucket):
@@ -125,3 +143,20 @@ def test_faults_on_every_kind_of_request_leave_outputs_identical(cli, s3_bucket,
     assert s3_objects(s3_bucket, "attributes/") == {k[len("attributes/"):]: v for k, v in expected.items()}
     assert all(fault_proxy.log.faults[kind] > 0 for kind in ("slowdown", "error500", "reset", "drop", "cut")), \
         fault_proxy.log.faults
+
+
+def test_faults_during_the_whole_pipeline_leave_outputs_identical(cli, s3_bucket, fault_proxy, tmp_path):
+    """503 SlowDown, 500s, resets before and after the store acted, bodies cut mid-download: on the requests of
+    the tag, dedupe (documents, attributes, filter file) and mix (staged parts, records, shards, manifest)."""
+    write_corpus(str(tmp_path / "local"), FILES, DOCS)
+    cli("pipeline", "-c", _config(tmp_path, str(tmp_path / "local")))
+    write_corpus(f"s3://{s3_bucket}", FILES, DOCS)
+    fault_proxy.set_plan(FaultPlan(slowdown=0.04, error500=0.03, reset=0.03, drop=0.03, cut=0.2, seed=5))
+    cli("pipeline", "-c", _config(tmp_path, f"s3://{s3_bucket}"), "--s3-endpoint-url", fault_proxy.endpoint,
+        env={"DOLMA_TOOLS_S3_BACKOFF_BASE": "0.05"})
+    fault_proxy.set_plan(FaultPlan())
+    proxied = {path.split("/")[2] for _, path, _ in fault_proxy.log.requests if path.count("/") > 2}
+    assert {"attributes", "filters", "mixed"} <= proxied  # every stage went through the faulty proxy
+    assert all(fault_proxy.log.faults[kind] > 0 for kind in ("slowdown", "error500", "reset", "drop", "cut")), \
+        fault_proxy.log.faults
+    _assert_same_outputs(s3_objects(s3_bucket), local_files(tmp_path / "local"))

@@ -76,7 +76,12 @@ fn data_offset_for(metadata_len: usize) -> usize {
 
 /// The header and metadata bytes, padded to the data offset.
 fn encode_header(filter: &BloomFilter, metadata: &str) -> Vec<u8> {
-    let shape = filter.shape();
+    encode_header_parts(filter.shape(), filter.inserted(), filter.bits_set(), metadata)
+}
+
+/// The header and metadata bytes of a filter of `shape` with these counters (e.g. of a filter whose
+/// bit array is held in partitions and written after this header, slice by slice).
+pub fn encode_header_parts(shape: Shape, inserted: u64, bits_set: u64, metadata: &str) -> Vec<u8> {
     let offset = data_offset_for(metadata.len());
     let mut h = vec![0u8; offset];
     h[0..8].copy_from_slice(MAGIC);
@@ -85,8 +90,8 @@ fn encode_header(filter: &BloomFilter, metadata: &str) -> Vec<u8> {
     h[16..24].copy_from_slice(&shape.num_bits.to_le_bytes());
     h[24..28].copy_from_slice(&shape.num_hashes.to_le_bytes());
     h[32..40].copy_from_slice(&CONTENT_SEED.to_le_bytes());
-    h[40..48].copy_from_slice(&filter.inserted().to_le_bytes());
-    h[48..56].copy_from_slice(&filter.bits_set().to_le_bytes());
+    h[40..48].copy_from_slice(&inserted.to_le_bytes());
+    h[48..56].copy_from_slice(&bits_set.to_le_bytes());
     h[56..64].copy_from_slice(&(metadata.len() as u64).to_le_bytes());
     h[64..72].copy_from_slice(&(offset as u64).to_le_bytes());
     h[FIXED_HEADER..FIXED_HEADER + metadata.len()].copy_from_slice(metadata.as_bytes());

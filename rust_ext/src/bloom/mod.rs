@@ -16,6 +16,7 @@
 
 pub mod file;
 pub mod sizing;
+pub mod slice;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -177,7 +178,7 @@ fn block_contains(block: &[AtomicU64; 8], h: u64, num_hashes: u32) -> bool {
 pub const PREFETCH_DISTANCE: usize = 16;
 
 #[inline]
-fn fastrange(h: u64, n: u64) -> u64 {
+pub(crate) fn fastrange(h: u64, n: u64) -> u64 {
     ((h as u128 * n as u128) >> 64) as u64
 }
 
@@ -272,8 +273,83 @@ impl BloomFilter {
     /// The 512-bit block of key `h` (blocked layout).
     #[inline]
     fn block(&self, h: u64) -> &[AtomicU64; 8] {
-        let base = fastrange(h, self.shape.num_bits / 512) as usize * 8;
+        self.block_at(fastrange(h, self.shape.num_bits / 512) as usize)
+    }
+
+    #[inline]
+    fn block_at(&self, index: usize) -> &[AtomicU64; 8] {
+        let base = index * 8;
         self.words()[base..base + 8].try_into().expect("blocks are 8 words")
+    }
+
+    /// Blocked layout: is key `h` in block `index`? (`contains` with the block chosen by the caller,
+    /// e.g. a slice of a larger filter that maps global blocks to its own; see `slice`.)
+    #[inline]
+    pub(crate) fn contains_in_block(&self, index: usize, h: u64) -> bool {
+        block_contains(self.block_at(index), h, self.shape.num_hashes)
+    }
+
+    /// Blocked layout: `check_and_insert` with the block chosen by the caller.
+    #[inline]
+    pub(crate) fn check_and_insert_in_block(&self, index: usize, h: u64) -> Result<bool, BloomError> {
+        if self.read_only {
+            return Err(BloomError::ReadOnly);
+        }
+        Ok(self.set_block_bits(self.block_at(index), h))
+    }
+
+    /// Set the key's bits in `block`; true if they were all set already (nothing counted then).
+    #[inline]
+    fn set_block_bits(&self, block: &[AtomicU64; 8], h: u64) -> bool {
+        if block_contains(block, h, self.shape.num_hashes) {
+            return true; // duplicates only read the cache line
+        }
+        let masks = block_masks(h, self.shape.num_hashes);
+        let mut new_bits = 0u64;
+        for (&m, w) in masks.iter().zip(block) {
+            // load first: keys already present (duplicates) never dirty the cache line
+            if m != 0 && w.load(Ordering::Relaxed) & m != m {
+                let old = w.fetch_or(m, Ordering::Relaxed);
+                new_bits += (m & !old).count_ones() as u64;
+            }
+        }
+        self.count_new_bits(new_bits)
+    }
+
+    /// Account for `new_bits` just set by one key; true (a duplicate) if there were none.
+    #[inline]
+    fn count_new_bits(&self, new_bits: u64) -> bool {
+        if new_bits == 0 {
+            return true;
+        }
+        self.bits_set.fetch_add(new_bits, Ordering::Relaxed);
+        self.inserted.fetch_add(1, Ordering::Relaxed);
+        false
+    }
+
+    /// Blocked layout: ask the CPU to load block `index` (a hint, as `prefetch`).
+    #[inline]
+    pub(crate) fn prefetch_block(&self, index: usize) {
+        #[cfg(target_arch = "x86_64")]
+        {
+            let words = self.words();
+            // SAFETY: the index is within the slice; prefetching has no architectural effect.
+            unsafe {
+                use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+                _mm_prefetch(words.as_ptr().add(index * 8) as *const i8, _MM_HINT_T0);
+            }
+        }
+        #[cfg(not(target_arch = "x86_64"))]
+        let _ = index;
+    }
+
+    /// The bit array as little-endian bytes (the data section of the file format).
+    pub fn words_le(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.words().len() * 8);
+        for w in self.words() {
+            out.extend_from_slice(&w.load(Ordering::Relaxed).to_le_bytes());
+        }
+        out
     }
 
     /// Is the key with hash `h` (probably) in the filter?
@@ -302,23 +378,10 @@ impl BloomFilter {
             return Err(BloomError::ReadOnly);
         }
         let words = self.words();
-        let mut new_bits = 0u64;
         match self.shape.layout {
-            Layout::Blocked512 => {
-                let block = self.block(h);
-                if block_contains(block, h, self.shape.num_hashes) {
-                    return Ok(true); // duplicates only read the cache line
-                }
-                let masks = block_masks(h, self.shape.num_hashes);
-                for (&m, w) in masks.iter().zip(block) {
-                    // load first: keys already present (duplicates) never dirty the cache line
-                    if m != 0 && w.load(Ordering::Relaxed) & m != m {
-                        let old = w.fetch_or(m, Ordering::Relaxed);
-                        new_bits += (m & !old).count_ones() as u64;
-                    }
-                }
-            }
+            Layout::Blocked512 => Ok(self.set_block_bits(self.block(h), h)),
             Layout::Standard => {
+                let mut new_bits = 0u64;
                 for pos in self.standard_positions(h) {
                     let bit = 1u64 << (pos & 63);
                     let w = &words[(pos >> 6) as usize];
@@ -327,14 +390,9 @@ impl BloomFilter {
                         new_bits += (old & bit == 0) as u64;
                     }
                 }
+                Ok(self.count_new_bits(new_bits))
             }
         }
-        if new_bits == 0 {
-            return Ok(true);
-        }
-        self.bits_set.fetch_add(new_bits, Ordering::Relaxed);
-        self.inserted.fetch_add(1, Ordering::Relaxed);
-        Ok(false)
     }
 
     /// Insert the key (no-op for its bits that are already set).

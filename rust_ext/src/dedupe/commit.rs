@@ -21,6 +21,34 @@ pub enum Target<'a> {
     Lookup(&'a BloomFilter),
     /// MinHash bands.
     Lsh(&'a mut LshIndex),
+    /// Answers computed elsewhere (a distributed run's filter partitions), replayed in key order.
+    Replay(&'a mut Replay),
+}
+
+/// Precomputed results of a file's checks, in the order the checker asks for them: one answer per
+/// key (Bloom modes) or one cluster per document (MinHash).
+#[derive(Debug, Default)]
+pub struct Replay {
+    answers: std::vec::IntoIter<bool>,
+    clusters: std::vec::IntoIter<Option<u32>>,
+}
+
+impl Replay {
+    pub fn answers(answers: Vec<bool>) -> Replay {
+        Replay { answers: answers.into_iter(), ..Replay::default() }
+    }
+
+    pub fn clusters(clusters: Vec<Option<u32>>) -> Replay {
+        Replay { clusters: clusters.into_iter(), ..Replay::default() }
+    }
+
+    fn next_answer(&mut self) -> Result<bool, BloomError> {
+        self.answers.next().ok_or_else(|| BloomError::ShapeMismatch("fewer answers than keys".into()))
+    }
+
+    fn next_cluster(&mut self) -> Result<Option<u32>, BloomError> {
+        self.clusters.next().ok_or_else(|| BloomError::ShapeMismatch("fewer clusters than documents".into()))
+    }
 }
 
 impl Target<'_> {
@@ -28,7 +56,7 @@ impl Target<'_> {
     fn prefetch(&self, key: u64) {
         match self {
             Target::Insert(f) | Target::Lookup(f) => f.prefetch(key),
-            Target::Lsh(_) => {}
+            Target::Lsh(_) | Target::Replay(_) => {}
         }
     }
 
@@ -37,6 +65,7 @@ impl Target<'_> {
         match self {
             Target::Insert(f) => f.check_and_insert(key),
             Target::Lookup(f) => Ok(f.contains(key)),
+            Target::Replay(r) => r.next_answer(),
             Target::Lsh(_) => unreachable!("MinHash keys go through LshIndex::add"),
         }
     }
@@ -160,9 +189,12 @@ impl Checker {
                     }
                 }
                 Mode::MinHash(_) => {
-                    let Target::Lsh(index) = target else { unreachable!("MinHash runs against an LSH index") };
                     let band_keys = units.first().map(|u| keys.take(u.keys as usize));
-                    let cluster = index.add(band_keys.filter(|_| doc.state == DocState::Checked));
+                    let cluster = match target {
+                        Target::Lsh(index) => index.add(band_keys.filter(|_| doc.state == DocState::Checked)),
+                        Target::Replay(r) => r.next_cluster()?,
+                        _ => unreachable!("MinHash runs against an LSH index"),
+                    };
                     out.spans.extend(units.iter().map(|_| cluster.map(|_| Score::Int(1))));
                     out.clusters.push(cluster);
                 }

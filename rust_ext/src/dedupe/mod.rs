@@ -11,4 +11,5 @@ pub mod output;
 pub mod pipeline;
 pub mod reader;
 pub mod scan;
+pub mod split;
 pub mod text;

@@ -35,7 +35,7 @@ fn key_hashes(keys: &Bound<'_, PyAny>) -> PyResult<Vec<u64>> {
     keys.try_iter()?.map(|k| key_hash(&k?)).collect()
 }
 
-fn u64s(bytes: &[u8]) -> PyResult<Vec<u64>> {
+pub(crate) fn u64s(bytes: &[u8]) -> PyResult<Vec<u64>> {
     if !bytes.len().is_multiple_of(8) {
         return Err(PyValueError::new_err("hashes must be the bytes of little-endian uint64 values"));
     }
@@ -50,6 +50,26 @@ fn value_err(e: impl std::fmt::Display) -> PyErr {
     PyValueError::new_err(e.to_string())
 }
 
+/// The shape `BloomFilter(...)` would have with these arguments.
+fn shape_of(estimated_doc_count: u64, desired_false_positive_rate: f64, size_in_bytes: u64, layout: &str) -> PyResult<Shape> {
+    let layout = Layout::from_name(layout).ok_or_else(|| value_err(format!("unknown layout {layout:?} (blocked or standard)")))?;
+    if size_in_bytes > 0 {
+        Ok(Shape::for_size(layout, size_in_bytes, estimated_doc_count))
+    } else if estimated_doc_count > 0 && desired_false_positive_rate > 0.0 && desired_false_positive_rate < 1.0 {
+        Ok(Shape::for_rate(layout, estimated_doc_count, desired_false_positive_rate))
+    } else {
+        Err(value_err("give size_in_bytes, or estimated_doc_count and a desired_false_positive_rate between 0 and 1"))
+    }
+}
+
+/// (num_bits, num_hashes) of `BloomFilter(...)` with the same arguments, without allocating it.
+#[pyfunction]
+#[pyo3(signature = (estimated_doc_count=0, desired_false_positive_rate=0.0, size_in_bytes=0, layout="blocked"))]
+fn bloom_shape(estimated_doc_count: u64, desired_false_positive_rate: f64, size_in_bytes: u64, layout: &str) -> PyResult<(u64, u32)> {
+    let s = shape_of(estimated_doc_count, desired_false_positive_rate, size_in_bytes, layout)?;
+    Ok((s.num_bits, s.num_hashes))
+}
+
 impl PyBloomFilter {
     pub(crate) fn wrap(filter: BloomFilter, metadata: String) -> PyBloomFilter {
         PyBloomFilter { inner: Arc::new(filter), metadata }
@@ -61,16 +81,7 @@ impl PyBloomFilter {
     #[new]
     #[pyo3(signature = (estimated_doc_count=0, desired_false_positive_rate=0.0, size_in_bytes=0, layout="blocked"))]
     fn new(estimated_doc_count: u64, desired_false_positive_rate: f64, size_in_bytes: u64, layout: &str) -> PyResult<Self> {
-        let layout = Layout::from_name(layout).ok_or_else(|| value_err(format!("unknown layout {layout:?} (blocked or standard)")))?;
-        let shape = if size_in_bytes > 0 {
-            Shape::for_size(layout, size_in_bytes, estimated_doc_count)
-        } else if estimated_doc_count > 0 && desired_false_positive_rate > 0.0 && desired_false_positive_rate < 1.0 {
-            Shape::for_rate(layout, estimated_doc_count, desired_false_positive_rate)
-        } else {
-            return Err(value_err(
-                "give size_in_bytes, or estimated_doc_count and a desired_false_positive_rate between 0 and 1",
-            ));
-        };
+        let shape = shape_of(estimated_doc_count, desired_false_positive_rate, size_in_bytes, layout)?;
         Ok(PyBloomFilter::wrap(BloomFilter::new(shape), String::new()))
     }
 
@@ -285,5 +296,6 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyBloomFilter>()?;
     m.add_function(wrap_pyfunction!(dedupe_key_hash, m)?)?;
     m.add_function(wrap_pyfunction!(bloom_optimal_shape, m)?)?;
+    m.add_function(wrap_pyfunction!(bloom_shape, m)?)?;
     Ok(())
 }

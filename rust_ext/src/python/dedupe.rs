@@ -26,7 +26,7 @@ enum Source {
 struct SourceOpener(Vec<Source>);
 
 /// `read()` on a Python file object, taking the GIL for each (large) read.
-struct PyReader(Py<PyAny>);
+pub(crate) struct PyReader(pub(crate) Py<PyAny>);
 
 impl Read for PyReader {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
@@ -69,7 +69,7 @@ pub struct PyDedupeRun {
     pipeline: Mutex<Option<Pipeline>>,
 }
 
-fn stats_dict<'py>(py: Python<'py>, s: &CommitStats) -> PyResult<Bound<'py, PyDict>> {
+pub(crate) fn stats_dict<'py>(py: Python<'py>, s: &CommitStats) -> PyResult<Bound<'py, PyDict>> {
     let d = PyDict::new(py);
     d.set_item("docs", s.docs)?;
     d.set_item("duplicate_docs", s.duplicate_docs)?;

@@ -6,6 +6,7 @@ use pyo3::prelude::*;
 
 mod bloom;
 mod dedupe;
+mod dedupe_split;
 mod hashing;
 mod taggers;
 
@@ -15,5 +16,6 @@ fn _rust(m: &Bound<'_, PyModule>) -> PyResult<()> {
     taggers::register(m)?;
     bloom::register(m)?;
     dedupe::register(m)?;
+    dedupe_split::register(m)?;
     Ok(())
 }
