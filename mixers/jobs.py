@@ -10,6 +10,7 @@ from typing import Any, Callable, Iterator
 
 import orjson
 
+from dolma_tools import fault_hooks
 from dolma_tools.io.jsonl import ReadStats
 from dolma_tools.runner import Job, JobResult, Reporter
 
@@ -45,6 +46,7 @@ def mix_file(job: Job, reporter: Reporter) -> JobResult:
         return w
 
     kept = written = 0
+    crash_hook = fault_hooks.docs_hook()  # None unless a reliability test armed it
     try:
         for _, doc in iter_processed(processor, path, params["on_error"], stats):
             kept += 1
@@ -55,6 +57,8 @@ def mix_file(job: Job, reporter: Reporter) -> JobResult:
                 written += _write_copies(doc, sampler.copies_of(doc), writer_for)
             if kept % _REPORT_EVERY == 0:
                 reporter.advance(docs=_REPORT_EVERY)
+            if crash_hook is not None:
+                crash_hook()
         parts = {copy: w.close() for copy, w in sorted(writers.items())}
     except BaseException as exc:
         for w in writers.values():

@@ -131,9 +131,11 @@ def run_streams(cfg: Any) -> int:
         by_output.setdefault(plan.output_dir, []).append(plan)
     todo = {out: ps for out, ps in by_output.items()
             if cfg.ignore_existing or mf.completed(out, config_hash) is None}
-    for out in by_output:
+    for out, ps in by_output.items():
         if out not in todo:
             print(f"[mix] {out}: already complete (manifest.json matches this config); skipping", file=sys.stderr)
+            for plan in ps:
+                remove_tree(plan.staging)  # left by a run killed after its manifest was written
     if not todo:
         return 0
     for ps in todo.values():

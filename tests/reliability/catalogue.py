@@ -1,0 +1,201 @@
+"""Every fault, bad input and hostile setting the reliability suite tries, with the behaviour it checks.
+
+The tests are parametrized from these groups (one test per case) and ``RELIABILITY.md`` is rendered from them
+(``python tests/reliability/render.py``); ``test_reliability_md.py`` fails when the file is stale, and every
+fault test asserts it compared exactly the ``docs`` documents declared here, so the figures cannot drift from
+what the suite exercises.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str  # the pytest id; for kill groups also the DOLMA_TOOLS_FAULT spec (<point>:<n>)
+    what: str
+    behaviour: str = ""  # defaults to the group's
+
+
+@dataclass(frozen=True)
+class Group:
+    key: str
+    kind: str  # kill | fault | input | property | security
+    title: str
+    test: str  # path::function of the parametrized test
+    behaviour: str
+    cases: tuple[Case, ...]
+    docs: int = 0  # documents each case compares with an uninterrupted run
+    setup: str = ""
+
+    def params(self) -> list[Any]:
+        import pytest
+
+        return [pytest.param(c, id=c.id) for c in self.cases]
+
+    def case(self, case_id: str) -> Case:
+        return next(c for c in self.cases if c.id == case_id)
+
+
+KILL_BEHAVIOUR = ("SIGKILL at this point; the rerun of the same command finishes, and its outputs are "
+                  "byte-identical to an uninterrupted run's: 0 documents lost, 0 duplicated, no temporaries left")
+
+TAG_KILLS = Group(
+    "kill.tag", "kill", "`tag` killed with SIGKILL", "tests/reliability/test_kills.py::test_tag_killed",
+    KILL_BEHAVIOUR, docs=240,
+    setup="4 gzip shards x 60 documents (Unicode, planted duplicates), 3 taggers (one attribute file each), "
+          "`--batch_size 16 --processes 1`: 12 commits",
+    cases=(
+        Case("docs:1", "after the first document, before any output exists"),
+        Case("docs:100", "after 100 documents: shard 1 committed, shard 2 in the middle of a batch"),
+        Case("write:1", "inside the first write to an output's temporary file"),
+        Case("write:5000", "in the middle of a later output's write (5,000 bytes written)"),
+        Case("commit:1", "first output complete and synced, before its rename"),
+        Case("commit:2", "second output of shard 1 synced, before its rename (one of its outputs visible)"),
+        Case("committed:1", "right after the first rename: 1 of shard 1's 3 outputs visible"),
+        Case("committed:3", "right after shard 1's last output became visible"),
+        Case("committed:7", "in the middle of shard 3 (7 of 12 outputs visible)"),
+        Case("committed:12", "after the last rename, before the summary"),
+        Case("worker-docs:30", "`--processes 2`: both worker processes die after 30 documents (OOM-killer "
+             "style); the driver reports the dead workers and exits 1", ),
+    ),
+)
+
+DEDUPE_KILLS = Group(
+    "kill.dedupe", "kill", "`dedupe` killed with SIGKILL", "tests/reliability/test_kills.py::test_dedupe_killed",
+    KILL_BEHAVIOUR + "; the Bloom filter's bits equal the uninterrupted run's", docs=7200,
+    setup="3 gzip shards x 2,400 documents (2,000-document chunks), `--bloom_filter.checkpoint_interval 0` "
+          "(a snapshot after every file) unless noted",
+    cases=(
+        Case("documents/docs:2000", "document dedupe: after the first 2,000-document chunk of shard 1 was "
+             "checked and inserted, before any output or snapshot"),
+        Case("documents/docs:4500", "document dedupe: in the middle of shard 2 (shard 1 committed and "
+             "snapshotted; the filter holds part of shard 2)"),
+        Case("documents/commit:2", "document dedupe: shard 2's attribute file synced, before its rename"),
+        Case("documents/committed:1", "document dedupe: shard 1's attributes visible, its snapshot not "
+             "written (the rerun re-inserts shard 1 without rewriting it)"),
+        Case("documents/checkpoint:2", "document dedupe: at the second filter snapshot, before it is written"),
+        Case("documents/committed:3", "document dedupe: last attribute file visible, final snapshot not written"),
+        Case("paragraphs/docs:2000", "paragraph dedupe: in the middle of shard 1"),
+        Case("paragraphs/committed:2", "paragraph dedupe: shard 2 visible, its snapshot not written"),
+        Case("paragraphs/checkpoint:3", "paragraph dedupe: at the last snapshot, before it is written"),
+        Case("interval/committed:2", "`checkpoint_interval 3600`: two attribute files visible, no snapshot "
+             "ever written (the rerun rebuilds the filter from both)"),
+        Case("interval/docs:6000", "`checkpoint_interval 3600`: in the middle of shard 3"),
+        Case("snapshot-write", "while the 64 MiB filter snapshot is being written (killed from outside as "
+             "soon as its temporary file appears); the rerun removes the partial temporary"),
+    ),
+)
+
+MIX_KILLS = Group(
+    "kill.mix", "kill", "`mix` (Dolma streams) killed with SIGKILL", "tests/reliability/test_kills.py::test_mix_killed",
+    KILL_BEHAVIOUR + "; `manifest.json` is identical", docs=199,
+    setup="the tag and dedupe outputs of the `tag` corpus joined as attributes, an exclude filter, span "
+          "replacement, 4,000-byte shards, `processes: 1`: 57 commits (30 staged parts and completion records, "
+          "26 shards renamed into place, the manifest)",
+    cases=(
+        Case("docs:1", "after the first kept document"),
+        Case("docs:120", "after 120 kept documents (shard 3 of 4 in progress)"),
+        Case("write:2000", "in the middle of a staged part's write"),
+        Case("commit:1", "first staged part synced, before its rename"),
+        Case("committed:7", "shard 1's parts visible, its completion record not written"),
+        Case("committed:8", "right after shard 1's completion record"),
+        Case("committed:31", "after the first output shard was renamed into place"),
+        Case("committed:45", "in the middle of packing parts into output shards"),
+        Case("committed:56", "every output shard in place, the manifest not written"),
+        Case("committed:57", "manifest written, staged parts not yet removed (the rerun removes them)"),
+    ),
+)
+
+MIXTURE_KILLS = Group(
+    "kill.mixture", "kill", "`mix` (source mixture) killed with SIGKILL",
+    "tests/reliability/test_kills.py::test_mixture_killed", KILL_BEHAVIOUR + "; `manifest.json` is identical",
+    docs=249,
+    setup="two sources (one upsampled 1.5x, so documents get copies `<id>#2`), 4,000-byte shards, "
+          "`processes: 1`: 53 commits (8 index files, staged parts and records, shards, the manifest)",
+    cases=(
+        Case("commit:1", "scan phase: first token index synced, before its rename"),
+        Case("committed:4", "scan phase: source a indexed, source b not"),
+        Case("docs:150", "write phase: after 150 selected documents"),
+        Case("committed:20", "write phase: parts of source a's second copy pass visible"),
+        Case("committed:40", "in the middle of packing parts into shards"),
+        Case("committed:52", "every shard in place, the manifest not written"),
+        Case("committed:53", "manifest written, staged parts not yet removed"),
+    ),
+)
+
+PIPELINE_KILLS = Group(
+    "kill.pipeline", "kill", "`pipeline` (tag -> dedupe -> mix) killed with SIGKILL",
+    "tests/reliability/test_kills.py::test_pipeline_killed", KILL_BEHAVIOUR, docs=240,
+    setup="one config with the three stages, `processes: 1`: 70 commits (8 attribute files, 4 dedupe "
+          "attribute files, 32 staged parts and records, 25 shards, the manifest)",
+    cases=(
+        Case("committed:2", "tag stage: 2 of 8 attribute files visible"),
+        Case("docs:300", "dedupe stage: shard 2 checked and inserted, its attributes not written"),
+        Case("checkpoint:2", "dedupe stage: at the second filter snapshot"),
+        Case("committed:10", "dedupe stage: shard 2's attributes visible, its snapshot not written"),
+        Case("committed:20", "mix stage: staged parts and records in progress"),
+        Case("committed:60", "mix stage: in the middle of packing shards"),
+        Case("committed:70", "mix stage: manifest written, staged parts not yet removed"),
+    ),
+)
+
+S3_FAULTS = Group(
+    "fault.s3", "fault", "S3 faults (the `tests/s3/faults.py` proxy in front of a real moto server)",
+    "tests/reliability/test_s3_faults.py::test_pipeline_on_faulty_s3",
+    "tag -> dedupe -> mix from S3 to S3 through the proxy: every fault is retried or resumed, outputs (attributes, "
+    "filter bits, shards, manifest) equal a local run's, 0 lost, 0 duplicated, no multipart upload left",
+    docs=60, setup="3 shards x 20 documents on S3, `processes: 1`",
+    cases=(
+        Case("slowdown", "503 SlowDown on 25% of requests"),
+        Case("error500", "500 InternalError on 25% of requests"),
+        Case("reset", "connection reset before the request is forwarded, 20% of requests"),
+        Case("drop", "request forwarded, answer lost (connection reset), 20% of requests"),
+        Case("cut", "GET bodies cut in the middle, 40% of downloads"),
+        Case("kill:commit:5", "no network fault; SIGKILL at the 5th commit (object complete, not yet PUT/completed)",
+             "nothing partial is visible; the rerun completes with the same outputs"),
+        Case("kill:committed:9", "no network fault; SIGKILL right after the 9th object became visible",
+             "the rerun completes with the same outputs"),
+    ),
+)
+
+DISK_FULL = Group(
+    "fault.disk", "fault", "Full disk", "tests/reliability/test_disk_full.py::test_full_disk",
+    "exit code 1 and a one-line error naming the file and 'no space left on device'; no partial or temporary "
+    "file; after space is freed the same command completes with outputs identical to an uninterrupted run's",
+    docs=240,
+    setup="outputs on a size-limited tmpfs filled up to a few KB (a write hook raising ENOSPC where the "
+          "machine cannot mount one)",
+    cases=(
+        Case("tag", "`tag` attribute files"),
+        Case("dedupe-attributes", "`dedupe` attribute files"),
+        Case("dedupe-filter", "`dedupe` Bloom filter snapshot (attributes elsewhere)"),
+        Case("mix", "`mix` staged parts and shards"),
+    ),
+)
+
+ALL_GROUPS: tuple[Group, ...] = (TAG_KILLS, DEDUPE_KILLS, MIX_KILLS, MIXTURE_KILLS, PIPELINE_KILLS, S3_FAULTS,
+                                 DISK_FULL)
+
+
+def groups(kind: str | None = None) -> list[Group]:
+    return [g for g in ALL_GROUPS if kind is None or g.kind == kind]
+
+
+def figures() -> dict[str, int]:
+    """The headline figures (what the suite runs, each case asserting 0 lost and 0 duplicated)."""
+    return {
+        "kill points survived": sum(len(g.cases) for g in groups("kill")),
+        "faults injected": sum(len(g.cases) for g in groups("fault")),
+        "bad inputs tried": sum(len(g.cases) for g in groups("input")),
+        "documents compared with an uninterrupted run": sum(g.docs * len(g.cases) for g in ALL_GROUPS),
+        "documents lost": 0,
+        "documents duplicated": 0,
+        "property and fuzz tests": sum(len(g.cases) for g in groups("property")),
+        "security checks": sum(len(g.cases) for g in groups("security")),
+    }
+
+
+__all__ = ["ALL_GROUPS", "Case", "Group", "KILL_BEHAVIOUR", "figures", "groups", "field"]
