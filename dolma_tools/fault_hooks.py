@@ -11,8 +11,9 @@ what a power cut or the OOM killer does) when it reaches a named point for the n
 ``committed:n`` right after the n-th commit's rename: the output is visible, the caller's bookkeeping after it
                 (a dedupe checkpoint, a mixer completion record) is not done
 ``checkpoint:n`` at the n-th dedupe filter snapshot, before the filter file is written
-``enospc:n``    not a kill: once n bytes have gone into temporary output files, every further write raises
-                ``OSError(ENOSPC)``, as on a full disk (for machines where the tests cannot mount a small tmpfs)
+``enospc:n``    not a kill: once n bytes have gone into temporary output files (or filter snapshots), every
+                further write raises ``OSError(ENOSPC)``, as on a full disk (for machines where the tests cannot
+                mount a small tmpfs)
 ==============  ==================================================================================================
 
 Counts are per process (a spawned worker counts its own). The variable is read once, at import.
@@ -70,6 +71,20 @@ def wrap_sink(raw: BinaryIO) -> BinaryIO:
     return _CountingSink(raw, _SPEC[0])  # type: ignore[return-value]
 
 
+def reserve(nbytes: int) -> None:
+    """For writers outside ``atomic_write`` (the Rust filter writer): count ``nbytes`` as written, raising
+    ``OSError(ENOSPC)`` first if an armed ``enospc`` budget would be exceeded."""
+    if _SPEC is not None and _SPEC[0] == "enospc":
+        _charge(nbytes, _SPEC[1])
+
+
+def _charge(nbytes: int, limit: int) -> None:
+    if _counts["enospc"] + nbytes > limit:
+        _counts["enospc"] = limit
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    _counts["enospc"] += nbytes
+
+
 class _CountingSink:
     def __init__(self, raw: BinaryIO, mode: str) -> None:
         self._raw = raw
@@ -79,10 +94,7 @@ class _CountingSink:
         size = len(memoryview(data).cast("B"))
         limit = _SPEC[1] if _SPEC else 0
         if self._mode == "enospc":
-            if _counts["enospc"] + size > limit:
-                _counts["enospc"] = limit
-                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-            _counts["enospc"] += size
+            _charge(size, limit)
             return self._raw.write(data)
         if _counts["write"] + size >= limit:  # write part of it, then die in the middle of the write
             self._raw.write(memoryview(data).cast("B")[: max(limit - _counts["write"], 0)])

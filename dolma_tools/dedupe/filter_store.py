@@ -13,7 +13,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from .. import __version__
+from .. import __version__, fault_hooks
 from .._rust import BloomFilter, bloom_optimal_shape
 from ..errors import ConfigError, DolmaToolsError
 from ..io.atomic import atomic_write, disk_full_error
@@ -101,6 +101,7 @@ def save_filter(bloom: BloomFilter, checkpoint: Checkpoint, path: str) -> None:
         folder = os.path.dirname(path)
         if folder:
             os.makedirs(folder, exist_ok=True)
+        fault_hooks.reserve(bloom.info()["size_in_bytes"])
         bloom.save(path)
     except OSError as exc:
         full = disk_full_error(path, exc)

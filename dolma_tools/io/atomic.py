@@ -84,9 +84,11 @@ def atomic_write(path: str, compression: Compression | None = None) -> Iterator[
         raise StorageError(f"{path}: outputs go to local paths or s3:// (other URLs are read-only inputs)")
     if is_s3(path):
         with _atomic_s3(path) as raw:
-            sink = compressing_writer(raw, comp)
+            sink = compressing_writer(fault_hooks.wrap_sink(raw), comp)
             yield sink
             sink.close()
+            fault_hooks.reach("commit")
+        fault_hooks.reach("committed")
         return
     try:
         folder = parent(path)

@@ -36,9 +36,9 @@ def output_bytes(root: Path, name: str) -> dict[str, bytes]:
     return {f.name: f.read_bytes() for f in sorted((root / "attributes" / name).glob("*"))}
 
 
-def filter_bits(path: Path) -> bytes:
+def filter_bits(path_or_bytes: Path | bytes) -> bytes:
     """The bit array of a dolma-tools Bloom filter file (its metadata records absolute input paths)."""
-    blob = path.read_bytes()
+    blob = path_or_bytes if isinstance(path_or_bytes, bytes) else path_or_bytes.read_bytes()
     offset, bits = struct.unpack_from("<Q", blob, 64)[0], struct.unpack_from("<Q", blob, 16)[0]
     return blob[offset:offset + bits // 8]
 

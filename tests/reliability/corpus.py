@@ -108,5 +108,7 @@ def write_yaml(path: Path, data: dict[str, Any]) -> Path:
     return path
 
 
-def gzip_rows(path: Path) -> list[dict]:
-    return [orjson.loads(line) for line in gzip.open(path) if line.strip()]
+def ids_in(files: dict[str, bytes]) -> list[str]:
+    """Document ids of the committed ``.jsonl.gz`` files of a snapshot (``local_files``), in name order."""
+    return [orjson.loads(line)["id"] for name in sorted(files) if name.endswith(".jsonl.gz") and "/." not in name
+            for line in gzip.decompress(files[name]).splitlines() if line.strip()]
