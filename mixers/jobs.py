@@ -11,7 +11,7 @@ from typing import Any, Callable, Iterator
 import orjson
 
 from dolma_tools import fault_hooks
-from dolma_tools.io.jsonl import ReadStats
+from dolma_tools.io.jsonl import ReadStats, dump_json
 from dolma_tools.runner import Job, JobResult, Reporter
 
 from .processor import DocumentProcessor, iter_processed
@@ -26,7 +26,7 @@ CopyFn = Callable[[dict[str, Any]], int]
 
 def dumps(doc: dict[str, Any]) -> bytes:
     """One output line; keys sorted, as Dolma's mixer writes them."""
-    return orjson.dumps(doc, option=_OPTIONS)
+    return dump_json(doc, _OPTIONS)
 
 
 def mix_file(job: Job, reporter: Reporter) -> JobResult:

@@ -12,9 +12,9 @@ import re
 from typing import Any
 
 import jq
-import orjson
 
 from dolma_tools.errors import ConfigError, DolmaToolsError
+from dolma_tools.io.jsonl import dump_json
 
 from .jq_native import JqError, Unsupported, compile_native
 
@@ -51,8 +51,8 @@ class JqExpression:
         try:
             if self.native is not None:
                 return self.native(document)  # type: ignore[no-any-return]
-            return self.program.input_text(text or orjson.dumps(document).decode("utf-8")).all()  # type: ignore[no-any-return]
-        except (JqError, ValueError) as exc:
+            return self.program.input_text(text or dump_json(document).decode("utf-8")).all()  # type: ignore[no-any-return]
+        except (JqError, ValueError, RecursionError) as exc:
             raise JqRuntimeError(f"jq expression {self.expression!r} failed: {exc}") from None
 
 
@@ -65,7 +65,7 @@ class JqBatch:
 
     def outputs(self, document: dict[str, Any]) -> list[list[Any]]:
         """For each expression, the list of values it produces on ``document``."""
-        text = orjson.dumps(document).decode("utf-8") if self._needs_text else None
+        text = dump_json(document).decode("utf-8") if self._needs_text else None
         return [e.outputs(document, text) for e in self.expressions]
 
 

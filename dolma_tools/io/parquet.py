@@ -11,6 +11,7 @@ import orjson
 
 from .atomic import atomic_write
 from .compression import Compression
+from .jsonl import dump_json
 from .paths import is_s3
 from .streams import open_raw_read
 
@@ -64,7 +65,7 @@ def write_parquet(path: str, rows: Iterable[dict[str, Any]]) -> int:
     for row in rows:
         row = dict(row)
         if "metadata" in row and not isinstance(row["metadata"], str):
-            row["metadata"] = orjson.dumps(row["metadata"]).decode()
+            row["metadata"] = dump_json(row["metadata"]).decode()
         batch.append(row)
         total += 1
         if len(batch) >= BATCH_ROWS:

@@ -181,8 +181,92 @@ DISK_FULL = Group(
     ),
 )
 
+LINE_ERROR = ("`raise` (default): the file fails with `<file>:<line>: <problem>`, exit 1, no output for it. "
+              "`--on-error skip`: the line is skipped and counted in the summary; tag, dedupe, mix and stats keep "
+              "exactly the same rows, so their attribute files stay aligned")
+NO_ERROR = "read like any file: tag, dedupe, mix and stats succeed (exit 0) with one row per document"
+
+BAD_DOCUMENTS = Group(
+    "input.documents", "input", "Bad document files (`tests/data/bad/documents/`)",
+    "tests/reliability/test_bad_inputs.py::test_bad_document_file", LINE_ERROR,
+    setup="each file run through `tag`, `dedupe`, `mix` (joining the tag and dedupe attributes) and `stats`, "
+          "with `--on-error raise` and `skip`",
+    cases=(
+        Case("malformed_json", "an unterminated string on line 3"),
+        Case("invalid_utf8", "byte 0xff inside a string on line 3 (`invalid UTF-8: byte 0xff at column 27`)"),
+        Case("lone_surrogate", "`\\ud800` without its low surrogate on line 3 (rejected as malformed JSON)"),
+        Case("truncated_gz", "300 documents, the gzip stream cut at 60%",
+             "`<file>:175: truncated gzip stream`; under skip the 174 complete lines before the cut are kept "
+             "(the same rows in every command) and the truncation is counted"),
+        Case("truncated_zst", "300 documents in 1 KB zstd frames, cut inside a frame",
+             "`<file>:177: truncated zstd stream`; under skip the 176 lines of the complete frames are kept and "
+             "the truncation is counted"),
+        Case("zero_byte", "an empty file", NO_ERROR + " (none): empty outputs, nothing skipped"),
+        Case("blank_lines", "only blank and whitespace lines",
+             "blank lines are not documents: empty outputs, nothing skipped (everywhere, so row k of an attribute "
+             "file is always the k-th non-blank line)"),
+        Case("missing_id", "no `id` on line 3", "`<file>:3: missing required field 'id'`; skipped under skip"),
+        Case("missing_text", "no `text` on line 3", "`<file>:3: missing required field 'text'`; skipped under skip"),
+        Case("non_string_id", "`\"id\": 5` on line 3", "`<file>:3: field 'id' must be a string`; skipped under skip"),
+        Case("non_string_text", "`\"text\": [\"a\", \"list\"]` on line 3",
+             "`<file>:3: field 'text' must be a string`; skipped under skip"),
+        Case("duplicate_ids", "two documents with the id `d1` and different texts",
+             "allowed: ids are checked row by row (row k of an attribute file against document k), never looked "
+             "up, so both documents keep their own attributes; `dedupe` by `$.id` would mark the second"),
+        Case("deep_nesting", "metadata nested 2,000 levels deep on line 3",
+             "tag, mix, stats: `<file>:3: JSON nested more than 1024 levels deep` (the reader's limit; skipped "
+             "under skip); dedupe reads only `id`, `text` and its key and accepts it, so under skip the mixer "
+             "stops with an alignment error naming the attribute file and line instead of mixing misaligned rows"),
+        Case("nested_500", "metadata nested 500 levels deep on line 3",
+             NO_ERROR + "; the mixer writes it (orjson writes only 254 levels: the standard library takes over)"),
+        Case("huge_line", "one 100 MB document between two small ones (generated at test time)",
+             NO_ERROR + "; its length is counted in code points (`char_length_v1` = 75,000,000)"),
+    ),
+)
+
+BAD_ATTRIBUTES = Group(
+    "input.attributes", "input", "Bad attribute files (`tests/data/bad/attributes/`)",
+    "tests/reliability/test_bad_inputs.py::test_misaligned_attribute_file",
+    "`mix` and `stats` fail the file (exit 1) with the attribute file, the line and what is wrong, whatever "
+    "`--on-error` says (misaligned attributes cannot be skipped line by line); nothing is written for it",
+    cases=(
+        Case("short", "3 rows for 5 documents", "`ends before the documents do: no row for document id='d3'`"),
+        Case("long", "6 rows for 5 documents", "`<file>:6: has more rows than <documents> has documents (5)`"),
+        Case("out_of_order", "rows d0 d2 d1 d3 d4", "`<file>:2: id 'd2' does not match document id 'd1'`"),
+    ),
+)
+
+BAD_FILTERS = Group(
+    "input.bloom", "input", "Bad Bloom filter files (`tests/data/bad/bloom/`)",
+    "tests/reliability/test_bad_inputs.py::test_bad_bloom_filter",
+    "`dedupe` (writable or `--bloom_filter.read_only`) stops before reading any document: exit 1, "
+    "`cannot load the Bloom filter: <file>: not a valid dolma-tools Bloom filter: ...`; the file is left as it is",
+    cases=(
+        Case("truncated", "a filter file missing its last 1,000 bytes",
+             "`... file is 11304 bytes but its header describes 12304 bytes (truncated or appended to)`"),
+        Case("bad_checksum", "one bit flipped in the bit array", "`... checksum mismatch ...: the file is corrupt`"),
+    ),
+)
+
+BAD_CONFIGS = Group(
+    "input.configs", "input", "Bad configs (`tests/data/bad/configs/`)",
+    "tests/reliability/test_bad_inputs.py::test_bad_config",
+    "exit 2 before any work, with the config key and what is wrong; no output folder is created",
+    cases=(
+        Case("unknown_key", "`taggerz:` in a tag config", "`config key 'taggerz': unknown key; did you mean 'taggers'`"),
+        Case("wrong_type", "`processes: two`", "`config key 'processes': expected an integer, got 'two' (str)`"),
+        Case("jsonpath_error", "`>>` in a JSONPath filter",
+             "`config key 'streams[0].filter.exclude[0]': invalid JSONPath: ... at position 38` and a caret"),
+        Case("jq_error", "a jq filter ending in `>`",
+             "`config key 'streams[0].filter.exclude[0]': invalid jq expression` with libjq's message"),
+        Case("unknown_attribute", "a filter naming `x__len__scor`",
+             "`attribute 'x__len__scor' (used in streams[0].filter.exclude[0]) is not in any attribute file`, "
+             "closest existing names first"),
+    ),
+)
+
 ALL_GROUPS: tuple[Group, ...] = (TAG_KILLS, DEDUPE_KILLS, MIX_KILLS, MIXTURE_KILLS, PIPELINE_KILLS, S3_FAULTS,
-                                 DISK_FULL)
+                                 DISK_FULL, BAD_DOCUMENTS, BAD_ATTRIBUTES, BAD_FILTERS, BAD_CONFIGS)
 
 
 def groups(kind: str | None = None) -> list[Group]:
