@@ -43,7 +43,7 @@ class JqExpression:
         self.program = compile_jq(expression, key)  # libjq checks the syntax and words the errors
         try:
             self.native: Any = compile_native(expression)
-        except Unsupported:
+        except (Unsupported, RecursionError):  # nested too deeply for the native parser: libjq copes
             self.native = None
 
     def outputs(self, document: dict[str, Any], text: str | None = None) -> list[Any]:

@@ -24,7 +24,7 @@ from dolma_tools.runner import Job, run_jobs
 
 from . import manifest as mf
 from .attributes import check_attribute_files
-from .budgets import Budget, budget_mode, check_feasible, compute_budgets, effective_ratios
+from .budgets import Budget, budget_mode, check_feasible, check_repetition, compute_budgets, effective_ratios
 from .inputs import expand, fingerprint, work_root
 from .index import read_index, read_summary, scan_file
 from .jobs import mix_file
@@ -274,6 +274,9 @@ def derive(cfg: Any, root: str) -> tuple[list[SourceRun], list[str], int, dict[s
         return None
     requested = plan(cfg, runs)
     counts = {run.name: selected_counts(run, cfg.seed) for run in runs}
+    for run in runs:
+        check_repetition(run.name, max((c["max_copies"] for c in counts[run.name]), default=0),
+                         run.cfg.max_repetition_ratio)
     return runs, excluded, requested, counts
 
 
