@@ -27,12 +27,26 @@ class JqRuntimeError(DolmaToolsError):
     """A jq expression failed on a document (e.g. indexing a number with a string)."""
 
 
+#: jq builtins that reach outside the document (the environment, where credentials live; stderr; further
+#: inputs; the module search path) are shadowed, so a shared config can neither read secrets into the
+#: output nor print them: an expression sees only its document. ``$ENV`` becomes ``{}`` and ``env`` too.
+_SANDBOX = ("def env: {}; def debug: .; def debug(msg): .; def stderr: .; def input: empty; def inputs: empty; "
+            "def input_filename: null; def get_search_list: []; def halt: empty; def halt_error: empty; "
+            "def halt_error(code): empty; {} as $ENV | ")
+#: ``import``/``include`` directives load jq modules and JSON data from the file system.
+_DIRECTIVE = re.compile(r"\A(?:\s|#[^\n]*)*(?:import|include)\b")
+
+
 def compile_jq(expression: str, key: str | None = None) -> Any:
+    if _DIRECTIVE.match(expression):
+        raise JqSyntaxError(f"jq expression {expression!r}: `import` and `include` are not allowed (they read "
+                            "files); an expression sees only its document", key)
     try:
-        return jq.compile(expression)
+        jq.compile(expression)  # checks the syntax, with error columns that match what the user wrote
     except ValueError as exc:
         msg = str(exc).strip().replace("\n", "\n    ")
         raise JqSyntaxError(f"invalid jq expression {expression!r}:\n    {msg}", key) from None
+    return jq.compile(f"{_SANDBOX}({expression}\n)")  # the newline ends a trailing comment
 
 
 class JqExpression:

@@ -140,10 +140,15 @@ def compare(a: Any, b: Any) -> int:
     return 0
 
 
-def _desc(v: Any) -> str:
+def _to_json(v: Any) -> str:
+    """jq's compact JSON text: like the standard library's, except that jq also escapes DEL (U+007F)."""
     import json
 
-    text = json.dumps(v, ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(v, ensure_ascii=False, separators=(",", ":")).replace("\x7f", "\\u007f")
+
+
+def _desc(v: Any) -> str:
+    text = _to_json(v)
     return f"{_type(v)} ({text[:11] + '...' if len(text) > 14 else text})"
 
 
@@ -339,9 +344,7 @@ def _add_all(v: Any) -> Any:
 
 
 def _tostring(v: Any) -> str:
-    import json
-
-    return v if isinstance(v, str) else json.dumps(v, ensure_ascii=False, separators=(",", ":"))
+    return v if isinstance(v, str) else _to_json(v)
 
 
 def _tonumber(v: Any) -> Any:

@@ -191,6 +191,7 @@ def _libjq(expr: str, doc: Any) -> tuple[str, Any]:
 @given(_expressions(JQ_TOKENS, ""), st.lists(_docs(), max_size=3))
 @example("(" * 3000 + "1" + ")" * 3000, [])  # found: RecursionError in the native compiler
 @example("[" * 3000 + "]" * 3000, [{"id": "a", "text": "", "attributes": {}}])
+@example("tostring", [{"id": "a", "text": "\x7f", "attributes": {}}])  # found: jq escapes DEL, the native evaluator did not
 @suite_settings(1500)
 def test_jq_fails_only_with_documented_errors_and_native_agrees_with_libjq(expr: str,
                                                                           docs: list[dict[str, Any]]) -> None:
