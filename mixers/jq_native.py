@@ -140,6 +140,14 @@ def compare(a: Any, b: Any) -> int:
     return 0
 
 
+def _number(text: str) -> int | float:
+    """A number literal as libjq holds it: a double (integers beyond 2**53 lose their low bits)."""
+    if any(c in text for c in ".eE"):
+        return float(text)
+    value = int(text)
+    return value if abs(value) <= 2**53 else int(float(value))
+
+
 def _to_json(v: Any) -> str:
     """jq's compact JSON text: like the standard library's, except that jq also escapes DEL (U+007F)."""
     import json
@@ -622,7 +630,7 @@ class _Parser:
         kind, t = self.tok
         if kind == "num":
             self.i += 1
-            return _Const(float(t) if any(c in t for c in ".eE") else int(t))
+            return _Const(_number(t))
         if kind == "str":
             self.i += 1
             return _Const(_string(t))

@@ -265,8 +265,150 @@ BAD_CONFIGS = Group(
     ),
 )
 
+PROPERTIES = Group(
+    "property", "property", "Property and fuzz tests (hypothesis; the same examples on every CI run)",
+    "tests/reliability/", "holds for every generated example",
+    setup="`RELIABILITY_FUZZ=<k> pytest tests/reliability/test_fuzz.py` runs k times more, new examples each time",
+    cases=(
+        Case("test_properties.py::test_span_replacement_matches_the_reference",
+             "span replacement on arbitrary Unicode text (astral, combining, NUL, CR, U+2028) with arbitrary "
+             "overlapping, empty and out-of-range spans and `{}` replacements, 400 examples",
+             "equals a reference written from Dolma's rule"),
+        Case("test_properties.py::test_replacing_spans_by_themselves_changes_nothing",
+             "non-overlapping spans replaced by `{}`, 200 examples", "the text is unchanged"),
+        Case("test_properties.py::test_mixer_span_replacement_after_a_json_round_trip",
+             "the mixer's span rules on a document read back from JSON, with a random `min_score`, 200 examples",
+             "exactly the spans scoring at least `min_score` are replaced, at code-point offsets"),
+        Case("test_properties.py::test_tagger_spans_are_code_point_offsets",
+             "length and paragraph taggers (Rust) on arbitrary Unicode, 300 examples",
+             "spans equal a reference paragraph split in code points; lengths count code points"),
+        Case("test_properties.py::test_written_documents_read_back_unchanged",
+             "documents with arbitrary text and nested metadata written as .jsonl, .jsonl.gz, .json.gz, .jsonl.zst "
+             "and .parquet, 100 examples", "read back equal, with their line numbers"),
+        Case("test_properties.py::test_rust_and_python_readers_see_the_same_texts",
+             "documents written with and without `\\u` escapes (surrogate pairs), with planted duplicates",
+             "dedupe (Rust reader) marks exactly the texts the Python reader saw before"),
+        Case("test_properties.py::test_downsampling_takes_the_largest_fitting_prefix_whatever_the_sharding",
+             "sources of 1-60 documents, any budget, two different shardings, 300 examples",
+             "the same selection for both shardings; a prefix in sampling-key order; within the budget and the "
+             "largest that fits"),
+        Case("test_properties.py::test_a_smaller_budget_selects_a_subset", "two budgets, 200 examples",
+             "the smaller budget's documents are a subset of the larger's"),
+        Case("test_properties.py::test_upsampling_repeats_the_usable_pool_within_the_budget",
+             "budgets above the usable pool, any `max_source_fraction`, 300 examples",
+             "pool = largest key-order prefix within the fraction; `full` copies each, one more for a maximal prefix; "
+             "total within the budget"),
+        Case("test_properties.py::test_repetition_beyond_the_cap_only_comes_from_a_coarse_pool",
+             "any request the token check accepts, 400 examples",
+             "more than ceil(max_repetition_ratio) copies only when whole documents fill less than the fraction"),
+        Case("test_properties.py::test_mixture_refuses_to_repeat_documents_beyond_the_cap",
+             "the smallest such case, through `dolma-tools mix`", "exit 2 naming the source, nothing written"),
+        Case("test_properties.py::test_source_ratios_are_met_to_within_one_document",
+             "2-4 sources with random ratios and a feasible request, 200 examples",
+             "each source's budget is int(requested x ratio) and is met to within one document"),
+        Case("test_fuzz.py::test_the_jsonl_reader_raises_only_input_errors",
+             "lines of good, byte-mutated and non-document JSON and random bytes, plain/gzip/zstd, 400 examples",
+             "only `InputError` (with the file and a line) under raise; under skip never an error, and kept + "
+             "skipped = non-blank lines"),
+        Case("test_fuzz.py::test_corrupt_compressed_files_raise_only_input_errors",
+             "random bytes named .gz/.zst, a truncated gzip file, 300 examples", "only `InputError`"),
+        Case("test_fuzz.py::test_python_and_rust_readers_skip_the_same_lines",
+             "the same fuzzed files through `tag` and `dedupe` under `--on-error skip`, 40 examples",
+             "both keep the same rows in the same order"),
+        Case("test_fuzz.py::test_jsonpath_fails_only_with_config_errors_and_never_on_documents",
+             "random token sequences and text as JSONPath, 3,000 levels of nesting, evaluated on random "
+             "documents, 1,500 examples", "`ConfigError` at compile time or a result; never an error on a document"),
+        Case("test_fuzz.py::test_jq_fails_only_with_documented_errors_and_native_agrees_with_libjq",
+             "random token sequences and text as jq, 3,000 levels of nesting, 1,500 examples",
+             "`ConfigError` at compile time, `DolmaToolsError` on a document; the native evaluator gives libjq's "
+             "outputs or errors"),
+    ),
+)
+
+SECURITY = Group(
+    "security", "security", "Security", "tests/reliability/test_security.py::", "",
+    cases=(
+        Case("test_the_package_never_executes_or_unpickles_text",
+             "AST scan of `dolma_tools`, `mixers`, `taggers` for eval/exec/compile/__import__, pickle, marshal, "
+             "unsafe YAML, os.system, shell=True, dynamic imports",
+             "none; code is imported by name only in the plugin registry, the command catalogue and the built-in "
+             "taggers package"),
+        Case("test_config_values_are_never_executed",
+             "configs whose values are Python code (YAML `!!python/object/apply`, JSONPath and jq filters, an "
+             "interpolation resolver) or a jq `include`", "exit 2 with an error; the marker file is never created"),
+        Case("test_jq_expressions_cannot_read_or_print_the_environment",
+             "jq filters and a `$`-replacement using `$ENV`, `env`, `debug`, `stderr` with a credential in the "
+             "environment", "they see `{}`: the credential is in no output and not on stderr"),
+        Case("test_configs_cannot_interpolate_credentials", "`${oc.env:AWS_SECRET_ACCESS_KEY}` in a config",
+             "exit 2: credentials are read by the S3 client, never from configs"),
+        Case("test_names_that_become_paths_cannot_leave_the_output_folder",
+             "`../escape`, `/tmp/absolute`, `a/b`, `..`, `.hidden`, a tab as `dedupe.name`, dedupe attribute name, "
+             "stream name, source name", "exit 2 naming the key; nothing written anywhere"),
+        Case("test_experiment_and_tagger_names_are_sanitised", "`--experiment ../../escape`",
+             "written to `attributes/______escape/` (Dolma's `[A-Za-z0-9_]` rule)"),
+        Case("test_unshuffled_mix_outputs_stay_below_the_output_folder",
+             "`shuffle: false` with an input named through `documents/../..`", "exit 2 before any work"),
+        Case("test_hostile_ids_and_sources_only_ever_become_data",
+             "a whole pipeline over ids, sources and metadata such as `../../../escape`, `/etc/passwd`, NUL, "
+             "`s3://bucket/key`", "only the usual files, inside the run's folder; the ids kept as data"),
+        Case("test_plugins_load_only_when_named",
+             "plugin-like modules in the working directory and on PYTHONPATH, console script and `python -m`",
+             "never imported; a module named with `--tagger-modules` is (the control)"),
+        Case("test_credentials_appear_in_no_log_error_plan_manifest_or_report",
+             "fake AWS keys and session token in the environment, a key and secret in the endpoint URL; an "
+             "unreachable endpoint, dry runs, a pipeline with manifest and report, `--verify`",
+             "no secret in stdout, stderr or any file written; the endpoint is shown as `http://***@host`"),
+        Case("test_temporaries_are_private_and_outputs_get_the_usual_mode",
+             "a run killed in the middle of a write", "its temporary is 0600; the committed file 0666 minus the umask"),
+        Case("test_filter_snapshots_are_private_while_written",
+             "a dedupe killed while writing its filter snapshot", "the temporary is 0600"),
+    ),
+)
+
 ALL_GROUPS: tuple[Group, ...] = (TAG_KILLS, DEDUPE_KILLS, MIX_KILLS, MIXTURE_KILLS, PIPELINE_KILLS, S3_FAULTS,
-                                 DISK_FULL, BAD_DOCUMENTS, BAD_ATTRIBUTES, BAD_FILTERS, BAD_CONFIGS)
+                                 DISK_FULL, BAD_DOCUMENTS, BAD_ATTRIBUTES, BAD_FILTERS, BAD_CONFIGS, PROPERTIES, SECURITY)
+
+#: Bugs this suite found, each fixed with the test that shows it.
+FIXES: tuple[tuple[str, str], ...] = (
+    ("A killed `dedupe` left its attribute-file temporaries behind for good (dedupe does not go through the "
+     "job runner that removes them); now removed when the file is redone",
+     "test_kills.py::test_dedupe_killed[documents/commit:2]"),
+    ("A `dedupe` killed while writing a filter snapshot left a temporary as large as the filter; now removed on "
+     "the next run", "test_kills.py::test_dedupe_killed[snapshot-write]"),
+    ("A killed mixture scan left the temporary of its token index (`.npz`) behind: only the `.json` summary was "
+     "a job output", "test_kills.py::test_mixture_killed[commit:1]"),
+    ("A mix killed after its manifest was written kept its staged parts forever (the rerun skipped the "
+     "complete output); now removed", "test_kills.py::test_mix_killed[committed:57]"),
+    ("A full disk surfaced as a raw `OSError` traceback; now `<file>: no space left on device while writing "
+     "it; nothing was committed ...`, and filter I/O errors keep their errno",
+     "test_disk_full.py::test_full_disk"),
+    ("Bloom filter temporaries were created 0644 (now 0600 while written, then the umask mode); a committed "
+     "file's mode no longer depends on a racy umask read", "test_security.py::test_filter_snapshots_are_private_while_written"),
+    ("A document with metadata nested 255-1,023 levels deep (read fine) crashed the mixer: orjson writes at most "
+     "254 levels; the standard library now writes it", "test_bad_inputs.py::test_bad_document_file[nested_500]"),
+    ("JSONPath filters over documents nested ~1,000 levels deep raised `RecursionError`; now a document error "
+     "(file, line; skipped under skip)", "test_bad_inputs.py::test_bad_document_file[nested_500]"),
+    ("Deeply nested JSONPath and jq expressions crashed the parsers with `RecursionError`; now a config error "
+     "(JSONPath) or evaluated by libjq (jq)",
+     "test_fuzz.py::test_jsonpath_fails_only_with_config_errors_and_never_on_documents"),
+    ("The native jq evaluator differed from libjq: `tostring` did not escape DEL, integer literals beyond 2**53 "
+     "were exact", "test_fuzz.py::test_jq_fails_only_with_documented_errors_and_native_agrees_with_libjq"),
+    ("An empty Parquet output was 0 bytes (unreadable); string metadata that looked like JSON came back "
+     "decoded", "test_properties.py::test_written_documents_read_back_unchanged"),
+    ("A mixture could repeat documents more often than `max_repetition_ratio` when whole documents fill less "
+     "than `max_source_fraction`; now refused before any output",
+     "test_properties.py::test_mixture_refuses_to_repeat_documents_beyond_the_cap"),
+    ("jq filters could read the environment (`$ENV`, `env`) and print it (`debug`, `stderr`), and `include` "
+     "read files: a shared config could copy credentials into the output",
+     "test_security.py::test_jq_expressions_cannot_read_or_print_the_environment"),
+    ("A secret in the endpoint URL was printed in connection errors and dry-run plans",
+     "test_security.py::test_credentials_appear_in_no_log_error_plan_manifest_or_report"),
+    ("`dedupe.name`, stream and source names such as `../x` wrote outside the output folder; `shuffle: false` "
+     "could write an input's output over the input",
+     "test_security.py::test_names_that_become_paths_cannot_leave_the_output_folder"),
+    ("JSON nested deeper than the reader allows was reported as `malformed JSON: depth limit exceeded`; now "
+     "`JSON nested more than 1024 levels deep`", "test_bad_inputs.py::test_bad_document_file[deep_nesting]"),
+)
 
 
 def groups(kind: str | None = None) -> list[Group]:

@@ -192,6 +192,7 @@ def _libjq(expr: str, doc: Any) -> tuple[str, Any]:
 @example("(" * 3000 + "1" + ")" * 3000, [])  # found: RecursionError in the native compiler
 @example("[" * 3000 + "]" * 3000, [{"id": "a", "text": "", "attributes": {}}])
 @example("tostring", [{"id": "a", "text": "\x7f", "attributes": {}}])  # found: jq escapes DEL, the native evaluator did not
+@example("9007199254740993", [{"id": "a", "text": "", "attributes": {}}])  # found: literals beyond 2**53 are doubles
 @suite_settings(1500)
 def test_jq_fails_only_with_documented_errors_and_native_agrees_with_libjq(expr: str,
                                                                           docs: list[dict[str, Any]]) -> None:

@@ -122,7 +122,7 @@ SUFFIXES = [".jsonl", ".jsonl.gz", ".json.gz", ".jsonl.zst", ".parquet"]
 @given(documents(), st.sampled_from(SUFFIXES))
 @example([], ".parquet")  # found by this test: an empty Parquet file was written as 0 unreadable bytes
 @example([{"id": "a", "text": "t", "source": "s", "metadata": "123"}], ".parquet")  # string metadata came back as 123
-@suite_settings(150)
+@suite_settings(100)
 def test_written_documents_read_back_unchanged(rows: list[dict[str, Any]], suffix: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = str(Path(tmp) / f"docs{suffix}")
