@@ -71,7 +71,8 @@ DEDUPE_KILLS = Group(
     "kill.dedupe", "kill", "`dedupe` killed with SIGKILL", "tests/reliability/test_kills.py::test_dedupe_killed",
     KILL_BEHAVIOUR + "; the Bloom filter's bits equal the uninterrupted run's", docs=7200,
     setup="3 gzip shards x 2,400 documents (2,000-document chunks), `--bloom_filter.checkpoint_interval 0` "
-          "(a snapshot after every file) unless noted",
+          "(a snapshot after every file) unless noted. A snapshot's bits and its record of the files they hold "
+          "are one file, replaced atomically, so no kill can separate them",
     cases=(
         Case("documents/docs:2000", "document dedupe: after the first 2,000-document chunk of shard 1 was "
              "checked and inserted, before any output or snapshot"),
