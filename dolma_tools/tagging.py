@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
+from . import fault_hooks
 from .documents import Document, attribute_key, attribute_row, make_variable_name
 from .errors import ConfigError, InputError, TaggerError
 from .io.atomic import atomic_write
@@ -194,6 +195,7 @@ def tag_file(job: Job, reporter: Reporter) -> JobResult:
                                 attributes[key_of(field)] = values
                     writer.write(attribute_row(doc.id, doc.source, attributes))
             reporter.advance(docs=len(docs))
+            fault_hooks.reach("docs", len(docs))
         for w in writers:
             w.flush()
         # leaving the ExitStack commits every output atomically

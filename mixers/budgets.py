@@ -7,6 +7,7 @@ times, so ``needed`` must not exceed ``int(usable * max_repetition_ratio)``.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -112,3 +113,16 @@ def check_feasible(budgets: list[Budget], mode: str) -> None:
         best = min(int(b.cap / b.ratio) for b in budgets if b.ratio > 0)
         lines.append(f"largest feasible requested_tokens with these ratios: {best:,}")
     raise InfeasibleMixError("infeasible mixture:\n  " + "\n  ".join(lines))
+
+
+def check_repetition(name: str, max_copies: int, max_repetition_ratio: float) -> None:
+    """The budget check counts tokens; whole documents may leave the usable pool short of
+    ``available x max_source_fraction`` (a big document that does not fit), so meeting the budget can take
+    more copies of a document than ``max_repetition_ratio`` allows. Refuse that instead of exceeding it."""
+    allowed = math.ceil(max_repetition_ratio)
+    if max_copies > allowed:
+        raise InfeasibleMixError(
+            f"infeasible mixture: source '{name}' would repeat documents {max_copies} times, more than "
+            f"max_repetition_ratio {max_repetition_ratio:g} allows ({allowed}): the whole documents within "
+            "max_source_fraction hold fewer tokens than the fraction, so the budget needs more passes; lower "
+            "the request, or raise max_source_fraction or max_repetition_ratio")

@@ -8,6 +8,7 @@ from typing import Any
 from dolma_tools.cli.options import RunOptions
 from dolma_tools.config.schema import option
 from dolma_tools.errors import ConfigError
+from dolma_tools.io.paths import check_file_name
 
 
 @dataclass(kw_only=True)
@@ -58,6 +59,9 @@ class StreamConfig:
     span_replacement: list[SpanReplacementConfig] = option([], "Span replacements")
     compression: CompressionConfig = option(CompressionConfig(), "Dolma compression settings (accepted)")
 
+    def validate(self, prefix: str) -> None:
+        check_file_name(self.name, f"{prefix}.name")
+
 
 @dataclass(kw_only=True)
 class SourceConfig:
@@ -76,6 +80,7 @@ class SourceConfig:
     owner: str | None = option(None, "Data owner (for opt-out): sources of excluded owners are left out")
 
     def validate(self, prefix: str) -> None:
+        check_file_name(self.source_name, f"{prefix}.source_name")
         if self.max_repetition_ratio < 1:
             raise ConfigError("must be >= 1", f"{prefix}.max_repetition_ratio")
         if not 0 < self.max_source_fraction <= 1:

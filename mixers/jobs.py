@@ -10,7 +10,8 @@ from typing import Any, Callable, Iterator
 
 import orjson
 
-from dolma_tools.io.jsonl import ReadStats
+from dolma_tools import fault_hooks
+from dolma_tools.io.jsonl import ReadStats, dump_json
 from dolma_tools.runner import Job, JobResult, Reporter
 
 from .processor import DocumentProcessor, iter_processed
@@ -25,7 +26,7 @@ CopyFn = Callable[[dict[str, Any]], int]
 
 def dumps(doc: dict[str, Any]) -> bytes:
     """One output line; keys sorted, as Dolma's mixer writes them."""
-    return orjson.dumps(doc, option=_OPTIONS)
+    return dump_json(doc, _OPTIONS)
 
 
 def mix_file(job: Job, reporter: Reporter) -> JobResult:
@@ -45,6 +46,7 @@ def mix_file(job: Job, reporter: Reporter) -> JobResult:
         return w
 
     kept = written = 0
+    crash_hook = fault_hooks.docs_hook()  # None unless a reliability test armed it
     try:
         for _, doc in iter_processed(processor, path, params["on_error"], stats):
             kept += 1
@@ -55,6 +57,8 @@ def mix_file(job: Job, reporter: Reporter) -> JobResult:
                 written += _write_copies(doc, sampler.copies_of(doc), writer_for)
             if kept % _REPORT_EVERY == 0:
                 reporter.advance(docs=_REPORT_EVERY)
+            if crash_hook is not None:
+                crash_hook()
         parts = {copy: w.close() for copy, w in sorted(writers.items())}
     except BaseException as exc:
         for w in writers.values():

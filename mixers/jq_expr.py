@@ -12,9 +12,9 @@ import re
 from typing import Any
 
 import jq
-import orjson
 
 from dolma_tools.errors import ConfigError, DolmaToolsError
+from dolma_tools.io.jsonl import dump_json
 
 from .jq_native import JqError, Unsupported, compile_native
 
@@ -27,12 +27,26 @@ class JqRuntimeError(DolmaToolsError):
     """A jq expression failed on a document (e.g. indexing a number with a string)."""
 
 
+#: jq builtins that reach outside the document (the environment, where credentials live; stderr; further
+#: inputs; the module search path) are shadowed, so a shared config can neither read secrets into the
+#: output nor print them: an expression sees only its document. ``$ENV`` becomes ``{}`` and ``env`` too.
+_SANDBOX = ("def env: {}; def debug: .; def debug(msg): .; def stderr: .; def input: empty; def inputs: empty; "
+            "def input_filename: null; def get_search_list: []; def halt: empty; def halt_error: empty; "
+            "def halt_error(code): empty; {} as $ENV | ")
+#: ``import``/``include`` directives load jq modules and JSON data from the file system.
+_DIRECTIVE = re.compile(r"\A(?:\s|#[^\n]*)*(?:import|include)\b")
+
+
 def compile_jq(expression: str, key: str | None = None) -> Any:
+    if _DIRECTIVE.match(expression):
+        raise JqSyntaxError(f"jq expression {expression!r}: `import` and `include` are not allowed (they read "
+                            "files); an expression sees only its document", key)
     try:
-        return jq.compile(expression)
+        jq.compile(expression)  # checks the syntax, with error columns that match what the user wrote
     except ValueError as exc:
         msg = str(exc).strip().replace("\n", "\n    ")
         raise JqSyntaxError(f"invalid jq expression {expression!r}:\n    {msg}", key) from None
+    return jq.compile(f"{_SANDBOX}({expression}\n)")  # the newline ends a trailing comment
 
 
 class JqExpression:
@@ -43,7 +57,7 @@ class JqExpression:
         self.program = compile_jq(expression, key)  # libjq checks the syntax and words the errors
         try:
             self.native: Any = compile_native(expression)
-        except Unsupported:
+        except (Unsupported, RecursionError):  # nested too deeply for the native parser: libjq copes
             self.native = None
 
     def outputs(self, document: dict[str, Any], text: str | None = None) -> list[Any]:
@@ -51,8 +65,8 @@ class JqExpression:
         try:
             if self.native is not None:
                 return self.native(document)  # type: ignore[no-any-return]
-            return self.program.input_text(text or orjson.dumps(document).decode("utf-8")).all()  # type: ignore[no-any-return]
-        except (JqError, ValueError) as exc:
+            return self.program.input_text(text or dump_json(document).decode("utf-8")).all()  # type: ignore[no-any-return]
+        except (JqError, ValueError, RecursionError) as exc:
             raise JqRuntimeError(f"jq expression {self.expression!r} failed: {exc}") from None
 
 
@@ -65,7 +79,7 @@ class JqBatch:
 
     def outputs(self, document: dict[str, Any]) -> list[list[Any]]:
         """For each expression, the list of values it produces on ``document``."""
-        text = orjson.dumps(document).decode("utf-8") if self._needs_text else None
+        text = dump_json(document).decode("utf-8") if self._needs_text else None
         return [e.outputs(document, text) for e in self.expressions]
 
 

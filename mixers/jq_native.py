@@ -140,10 +140,23 @@ def compare(a: Any, b: Any) -> int:
     return 0
 
 
-def _desc(v: Any) -> str:
+def _number(text: str) -> int | float:
+    """A number literal as libjq holds it: a double (integers beyond 2**53 lose their low bits)."""
+    if any(c in text for c in ".eE"):
+        return float(text)
+    value = int(text)
+    return value if abs(value) <= 2**53 else int(float(value))
+
+
+def _to_json(v: Any) -> str:
+    """jq's compact JSON text: like the standard library's, except that jq also escapes DEL (U+007F)."""
     import json
 
-    text = json.dumps(v, ensure_ascii=False, separators=(",", ":"))
+    return json.dumps(v, ensure_ascii=False, separators=(",", ":")).replace("\x7f", "\\u007f")
+
+
+def _desc(v: Any) -> str:
+    text = _to_json(v)
     return f"{_type(v)} ({text[:11] + '...' if len(text) > 14 else text})"
 
 
@@ -339,9 +352,7 @@ def _add_all(v: Any) -> Any:
 
 
 def _tostring(v: Any) -> str:
-    import json
-
-    return v if isinstance(v, str) else json.dumps(v, ensure_ascii=False, separators=(",", ":"))
+    return v if isinstance(v, str) else _to_json(v)
 
 
 def _tonumber(v: Any) -> Any:
@@ -631,7 +642,7 @@ class _Parser:
         kind, t = self.tok
         if kind == "num":
             self.i += 1
-            return _Const(float(t) if any(c in t for c in ".eE") else int(t))
+            return _Const(_number(t))
         if kind == "str":
             self.i += 1
             return _Const(_string(t))

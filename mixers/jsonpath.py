@@ -709,8 +709,11 @@ class JsonPath:
 
     def __init__(self, expression: str, key: str | None = None) -> None:
         self.expression = expression
-        self.ast = parse(expression, key)
-        self._fn = compile_path(self.ast)
+        try:
+            self.ast = parse(expression, key)
+            self._fn = compile_path(self.ast)
+        except RecursionError:  # the parser and compiler recurse once per nesting level
+            raise JsonPathSyntaxError(expression, 0, "expression nested too deeply", key) from None
 
     def find(self, document: Any) -> list:
         """Every value the path selects (empty when nothing matches; never raises on missing fields)."""

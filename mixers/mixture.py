@@ -25,7 +25,7 @@ from dolma_tools.tokens import TokenCounter, file_sha256
 
 from . import manifest as mf
 from .attributes import check_attribute_files
-from .budgets import Budget, budget_mode, check_feasible, compute_budgets, effective_ratios
+from .budgets import Budget, budget_mode, check_feasible, check_repetition, compute_budgets, effective_ratios
 from .inputs import expand, fingerprint, work_root
 from .index import read_index, read_summary, scan_file
 from .jobs import mix_file
@@ -102,7 +102,6 @@ def prepare(cfg: Any, root: str) -> tuple[list[SourceRun], list[str]]:
         raise ConfigError("required for a source mixture (output.path)", "output")
     active, excluded = active_sources(cfg)
     tokenizer_id = file_sha256(cfg.tokenizer) if cfg.tokenizer else "approximate"
-    config_fp = mf.config_sha256(mf.mix_config_dict(cfg))[:16]
     runs = []
     for position, src in active:
         key = f"sources[{position}]"
@@ -114,8 +113,13 @@ def prepare(cfg: Any, root: str) -> tuple[list[SourceRun], list[str]]:
         index_fp = fingerprint(doc_level, tokenizer_id, list(zip(files, sizes)), cfg.on_error)
         runs.append(SourceRun(position, src, spec, files, sizes,
                               index_dir=join(root, f"index/{src.source_name}-{index_fp}"),
-                              staging=join(root, f"staging/{src.source_name}-{config_fp}")))
+                              staging=staging_dir(cfg, root, src.source_name)))
     return runs, excluded
+
+
+def staging_dir(cfg: Any, root: str, source_name: str) -> str:
+    """Where a source's parts are staged: keyed by the whole config, so a changed config never reuses them."""
+    return join(root, f"staging/{source_name}-{mf.config_sha256(mf.mix_config_dict(cfg))[:16]}")
 
 
 def validate(runs: list[SourceRun], allow_missing: bool) -> None:
@@ -132,7 +136,8 @@ def scan(cfg: Any, runs: list[SourceRun]) -> bool:
     jobs = []
     for run in runs:
         for i, (path, size) in enumerate(zip(run.files, run.sizes)):
-            jobs.append(Job(key=f"{run.name}:{path}", inputs=[path], outputs=[run.index_prefix(i) + ".json"],
+            prefix = run.index_prefix(i)  # both files, so the temporaries of a killed scan are removed too
+            jobs.append(Job(key=f"{run.name}:{path}", inputs=[path], outputs=[prefix + ".npz", prefix + ".json"],
                             size=size, params={"spec": run.spec, "prefix": run.index_prefix(i),
                                                "tokenizer": cfg.tokenizer, "on_error": cfg.on_error,
                                                "input_size": size}))
@@ -269,16 +274,21 @@ def derive(cfg: Any, root: str) -> tuple[list[SourceRun], list[str], int, dict[s
         return None
     requested = plan(cfg, runs)
     counts = {run.name: selected_counts(run, cfg.seed) for run in runs}
+    for run in runs:
+        check_repetition(run.name, max((c["max_copies"] for c in counts[run.name]), default=0),
+                         run.cfg.max_repetition_ratio)
     return runs, excluded, requested, counts
 
 
 def run_mixture(cfg: Any) -> int:
     output_dir = cfg.output.path if cfg.output else ""
     config_hash = mf.config_sha256(mf.mix_config_dict(cfg))
+    root = work_root(cfg, output_dir)
     if output_dir and not cfg.ignore_existing and not cfg.plan and mf.completed(output_dir, config_hash):
         print(f"[mix] {output_dir}: already complete (manifest.json matches this config); skipping", file=sys.stderr)
+        for source in cfg.sources:  # staged parts left by a run killed after its manifest was written
+            remove_tree(staging_dir(cfg, root, source.source_name))
         return 0
-    root = work_root(cfg, output_dir)
     derived = derive(cfg, root)
     if derived is None:
         return 1

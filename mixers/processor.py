@@ -137,7 +137,10 @@ def iter_processed(
     name = basename(path)
     for line, doc in iter_joined(path, processor.spec.attributes, policy, stats):
         try:
-            out = processor.apply(doc, name, line)
+            try:
+                out = processor.apply(doc, name, line)
+            except RecursionError:  # a JSONPath over a document nested ~1,000 levels deep
+                raise DolmaToolsError("nested too deeply to evaluate the filter or span expressions") from None
         except InputError:
             raise
         except DolmaToolsError as exc:

@@ -24,6 +24,7 @@ from typing import Any, BinaryIO
 
 import orjson
 
+from dolma_tools import fault_hooks
 from dolma_tools.io.atomic import atomic_write, concatenate
 from dolma_tools.io.compression import Compression
 from dolma_tools.io.paths import basename, glob_paths, is_s3, join, remove
@@ -190,6 +191,7 @@ def assemble_file(group: list[Part], dest: str) -> None:
         os.makedirs(os.path.dirname(dest) or ".", exist_ok=True)
         try:
             os.replace(src, dest)  # staged parts are complete files: a rename is atomic
+            fault_hooks.reach("committed")
             return
         except OSError:  # another file system (work_dir elsewhere): copy instead
             pass

@@ -60,6 +60,9 @@ def plan_stream(cfg: Any, index: int, stream: Any) -> StreamPlan:
         ext = output_extension(stream.compression.output)
     except ValueError as exc:
         raise ConfigError(str(exc), f"{key}.compression.output") from None
+    if not cfg.shuffle:
+        for f in files:
+            _below_documents(f)  # fails before any work if an output would land outside the output folder
     fp = fingerprint(mf.mix_config_dict(cfg), index, [(f, file_size(f)) for f in files])
     staging = join(work_root(cfg, out.path), f"staging/{stream.name}-{fp}")
     return StreamPlan(index, stream.name, spec, files, out.path, ext, out.max_size_in_bytes, staging, cfg.shuffle)
@@ -97,12 +100,17 @@ def finalize_stream(plan: StreamPlan) -> dict[str, Any]:
 
 
 def _below_documents(path: str) -> str:
-    """The part of ``path`` below its last ``documents/`` folder (the file name if there is none)."""
+    """The part of ``path`` below its last ``documents/`` folder (the file name if there is none); it must
+    not climb out of the output folder."""
     parts = path.split("/")
     folders = parts[:-1]
     if "documents" in folders:
         i = len(folders) - 1 - folders[::-1].index("documents")
-        return "/".join(parts[i + 1 :])
+        below = parts[i + 1 :]
+        if ".." in below:
+            raise ConfigError(f"{path}: with shuffle: false the output path is the input's path below "
+                              "'documents/', which must not contain '..'", "streams")
+        return "/".join(below)
     return basename(path)
 
 
@@ -131,9 +139,11 @@ def run_streams(cfg: Any) -> int:
         by_output.setdefault(plan.output_dir, []).append(plan)
     todo = {out: ps for out, ps in by_output.items()
             if cfg.ignore_existing or mf.completed(out, config_hash) is None}
-    for out in by_output:
+    for out, ps in by_output.items():
         if out not in todo:
             print(f"[mix] {out}: already complete (manifest.json matches this config); skipping", file=sys.stderr)
+            for plan in ps:
+                remove_tree(plan.staging)  # left by a run killed after its manifest was written
     if not todo:
         return 0
     for ps in todo.values():

@@ -19,7 +19,7 @@ import orjson
 import xxhash
 
 from dolma_tools.config.schema import build
-from dolma_tools.io.jsonl import iter_json_rows
+from dolma_tools.io.jsonl import dump_json, iter_json_rows
 from dolma_tools.io.paths import basename, exists, glob_paths, join
 
 from .jobs import iter_copies
@@ -32,7 +32,7 @@ _CHECKED_NUMBERS = ("available_docs", "available_tokens", "selected_docs", "sele
 
 
 def doc_digest(doc: dict[str, Any]) -> int:
-    return xxhash.xxh3_64_intdigest(orjson.dumps(doc, option=orjson.OPT_SORT_KEYS))
+    return xxhash.xxh3_64_intdigest(dump_json(doc, orjson.OPT_SORT_KEYS))
 
 
 def _stream_expected(cfg: Any) -> dict[tuple[str, str], list[int]]:

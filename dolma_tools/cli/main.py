@@ -10,6 +10,7 @@ from typing import Any
 from ..config.loader import load_config_file, merge_overrides, resolve_interpolations
 from ..config.schema import build, describe_fields, is_bool_type, is_list_type, to_dict
 from ..errors import ConfigError, DolmaToolsError
+from ..redaction import redact, redact_values
 from .catalog import commands
 from .registry import Command
 
@@ -76,7 +77,7 @@ def resolve_config(cmd: Command, config_path: str | None, overrides: dict[str, A
 
 
 def print_plan(cmd: Command, cfg: Any) -> None:
-    print(json.dumps({"command": cmd.name, "config": to_dict(cfg)}, indent=2, default=str))
+    print(json.dumps({"command": cmd.name, "config": redact_values(to_dict(cfg))}, indent=2, default=str))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -96,10 +97,10 @@ def main(argv: list[str] | None = None) -> int:
             apply_environment()
         return int(cmd.run(cfg) or 0)
     except ConfigError as exc:
-        print(f"dolma-tools {name}: error: {exc}", file=sys.stderr)
+        print(f"dolma-tools {name}: error: {redact(str(exc))}", file=sys.stderr)
         return 2
     except DolmaToolsError as exc:
-        print(f"dolma-tools {name}: error: {exc}", file=sys.stderr)
+        print(f"dolma-tools {name}: error: {redact(str(exc))}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print(f"dolma-tools {name}: interrupted; rerun the same command to resume", file=sys.stderr)

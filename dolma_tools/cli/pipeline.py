@@ -80,7 +80,9 @@ def run(cfg: PipelineConfig) -> int:
     if cfg.dryrun:
         import json
 
-        print(json.dumps({"pipeline": [{n: to_dict(c)} for n, c in selected]}, indent=2, default=str))
+        from ..redaction import redact_values
+
+        print(json.dumps({"pipeline": [{n: redact_values(to_dict(c))} for n, c in selected]}, indent=2, default=str))
         return 0
     started = time.monotonic()
     for i, (name, stage_cfg) in enumerate(selected, 1):

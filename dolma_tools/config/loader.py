@@ -10,6 +10,7 @@ import orjson
 import yaml
 
 from ..errors import ConfigError
+from ..redaction import is_secret_variable
 
 _INTERP = re.compile(r"\$\{([^{}]*)\}")
 
@@ -73,6 +74,9 @@ def _resolve_one(expr: str, root: dict[str, Any]) -> Any:
         name = name.strip()
         if name == "oc.env":
             var, _, default = arg.partition(",")
+            if is_secret_variable(var.strip()):
+                raise ConfigError(f"interpolation ${{{expr}}} reads a credential: the S3 client reads credentials "
+                                  "from the environment itself, so a config never needs (or gets) their values")
             value = os.environ.get(var.strip())
             if value is None:
                 if default:

@@ -9,6 +9,7 @@ from typing import Any
 
 from .._rust import LshIndex, hash64, minhash_bands
 from ..errors import ConfigError, DolmaToolsError
+from ..io.atomic import remove_stale_temporaries
 from ..io.paths import attribute_path, is_s3, size_of
 from ..runner import RunSummary
 from .engine import Checkpointer, CommitLoop, DedupeProgress, describe_stop, warn
@@ -58,6 +59,8 @@ def _open_filter(cfg: Any, files: list[str], outputs: list[str], settings: Dedup
     bf = cfg.bloom_filter
     if bf is None or not bf.file:
         raise ConfigError("required for document and paragraph dedupe (bloom_filter.file and its size)", "bloom_filter")
+    if not bf.read_only:
+        remove_stale_temporaries(bf.file)  # a snapshot a killed run was writing (as big as the filter)
     existed = filter_exists(bf.file)
     if bf.read_only:
         if not existed:
@@ -167,6 +170,8 @@ def _run(cfg: Any, settings: DedupeSettings, files: list[str], outputs: list[str
     order = plan.replay + plan.todo
     run_files = [files[i] for i in order]
     run_outputs: list[str | None] = [None] * len(plan.replay) + [outputs[i] for i in plan.todo]
+    for i in plan.todo:
+        remove_stale_temporaries(outputs[i])  # attribute files a killed run was writing
     sizes = [_size(f) for f in run_files]
     start = time.monotonic()
     board = DedupeProgress("dedupe", sum(sizes), len(run_files))

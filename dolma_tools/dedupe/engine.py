@@ -20,6 +20,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from .. import fault_hooks
 from .._rust import DedupeRun
 from ..errors import InputError
 from ..io.atomic import atomic_write
@@ -68,6 +69,7 @@ class Checkpointer:
     def save(self) -> None:
         if self.dirty:
             return
+        fault_hooks.reach("checkpoint")
         self.checkpoint.covered.extend((identity(p), self.fingerprint) for p in self.pending)
         save_filter(self.bloom, self.checkpoint, self.path)
         self.pending.clear()
@@ -126,6 +128,7 @@ class CommitLoop:
         def progress(docs: int, _bytes: int, dups: int) -> None:
             if self.board is not None:
                 self.board.advance(docs=docs - seen["docs"], duplicates=dups - seen["dups"])
+            fault_hooks.reach("docs", docs - seen["docs"])
             seen.update(docs=docs, dups=dups)
 
         if self.checkpointer is not None:

@@ -13,10 +13,10 @@ import os
 from dataclasses import dataclass, field
 from typing import Any
 
-from .. import __version__
+from .. import __version__, fault_hooks
 from .._rust import BloomFilter, bloom_optimal_shape, bloom_shape
 from ..errors import ConfigError, DolmaToolsError
-from ..io.atomic import atomic_write
+from ..io.atomic import atomic_write, disk_full_error
 from ..io.compression import Compression
 from ..io.paths import exists, is_s3
 from ..io.streams import open_raw_read
@@ -110,7 +110,14 @@ def save_filter(bloom: Any, checkpoint: Checkpoint, path: str) -> None:
         with atomic_write(path, Compression.NONE) as sink:
             sink.write(bloom.to_bytes())
         return
-    folder = os.path.dirname(path)
-    if folder:
-        os.makedirs(folder, exist_ok=True)
-    bloom.save(path)
+    try:
+        folder = os.path.dirname(path)
+        if folder:
+            os.makedirs(folder, exist_ok=True)
+        fault_hooks.reserve(bloom.info()["size_in_bytes"])
+        bloom.save(path)
+    except OSError as exc:
+        full = disk_full_error(path, exc)
+        if full is None:
+            raise
+        raise full from None

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import ConfigError
+from ..io.paths import check_file_name
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,7 @@ def build_settings(section: Any) -> DedupeSettings:
     mode, attribute_name, rust = _mode_settings(section)
     if section.min_length < 0 or section.min_words < 0:
         raise ConfigError("min_length and min_words must be >= 0", "dedupe")
-    name = section.name or attribute_name
+    name = check_file_name(section.name or attribute_name, "dedupe.name")
     file_partition = None
     if section.num_partitions < 1 or not 0 <= section.partition_index < section.num_partitions:
         raise ConfigError(f"partition_index must be in [0, num_partitions) = [0, {section.num_partitions})",

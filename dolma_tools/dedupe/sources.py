@@ -11,9 +11,9 @@ from __future__ import annotations
 import io
 from typing import Any, Callable, Iterator
 
-import orjson
 
 from ..io.compression import Compression, compression_of
+from ..io.jsonl import dump_json
 from ..io.paths import is_s3
 from ..io.streams import open_raw_read
 
@@ -40,7 +40,7 @@ class _JsonLines(io.RawIOBase):
             row = next(self._rows, None)
             if row is None:
                 break
-            self._pending += orjson.dumps(row) + b"\n"
+            self._pending += dump_json(row) + b"\n"
         n = min(len(buffer), len(self._pending))
         buffer[:n] = self._pending[:n]
         self._pending = self._pending[n:]

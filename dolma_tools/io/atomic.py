@@ -9,11 +9,13 @@ incomplete upload (aborted on the next run by ``remove_stale_temporaries``).
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import secrets
 import shutil
 from typing import BinaryIO, Iterator
 
+from .. import fault_hooks
 from ..errors import StorageError
 from . import s3
 from .compression import Compression, compressing_writer, compression_of
@@ -22,6 +24,18 @@ from .s3_stream import S3Writer
 from .streams import open_raw_read
 
 _TMP_SUFFIX = ".dtmp"
+
+
+def _read_umask() -> int:
+    # os.umask can only be read by setting it; done once, at import, so no other thread can create a file
+    # with the wrong mode in between
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+#: The process's umask: a committed file gets the mode an ordinary ``open`` would have given it.
+_UMASK = _read_umask()
 
 
 def _temporary_name(path: str) -> str:
@@ -72,33 +86,55 @@ def atomic_write(path: str, compression: Compression | None = None) -> Iterator[
         raise StorageError(f"{path}: outputs go to local paths or s3:// (other URLs are read-only inputs)")
     if is_s3(path):
         with _atomic_s3(path) as raw:
-            sink = compressing_writer(raw, comp)
+            sink = compressing_writer(fault_hooks.wrap_sink(raw), comp)
             yield sink
             sink.close()
+            fault_hooks.reach("commit")
+        fault_hooks.reach("committed")
         return
-    folder = parent(path)
-    if folder:
-        os.makedirs(folder, exist_ok=True)
-    tmp = _temporary_name(path)
-    # 0o600 while being written; the final file gets the usual umask-derived mode
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        folder = parent(path)
+        if folder:
+            os.makedirs(folder, exist_ok=True)
+        tmp = _temporary_name(path)
+        # 0o600 while being written; the final file gets the usual umask-derived mode
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError as exc:
+        raise disk_full_error(path, exc) or exc
     raw = os.fdopen(fd, "wb", buffering=1 << 20)
     try:
-        sink = compressing_writer(raw, comp)
+        sink = compressing_writer(fault_hooks.wrap_sink(raw), comp)
         yield sink
         sink.close()
         raw.flush()
         os.fsync(raw.fileno())
         raw.close()
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
+        os.chmod(tmp, 0o666 & ~_UMASK)
+        fault_hooks.reach("commit")
         os.replace(tmp, path)
-    except BaseException:
-        raw.close()
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            raw.close()  # closing flushes, which fails again on a full disk
         with contextlib.suppress(FileNotFoundError):
             os.remove(tmp)
+        full = disk_full_error(path, exc)
+        if full is not None:
+            raise full from exc
         raise
+    fault_hooks.reach("committed")
+
+
+#: errno values of a full file system or an exhausted quota.
+_DISK_FULL = {errno.ENOSPC: "no space left on device", errno.EDQUOT: "disk quota exceeded",
+              errno.EFBIG: "file too large for the file system"}
+
+
+def disk_full_error(path: str, exc: BaseException) -> StorageError | None:
+    """A clear error for a full disk (the raw OSError names neither the file nor what to do)."""
+    if not isinstance(exc, OSError) or exc.errno not in _DISK_FULL:
+        return None
+    return StorageError(f"{path}: {_DISK_FULL[exc.errno]} while writing it; nothing was committed (the partial "
+                        "temporary file was removed): free space and rerun the same command to resume")
 
 
 @contextlib.contextmanager

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import enum
 import gzip
+import json
+import sys
 import zlib
 from collections import Counter
 from dataclasses import dataclass, field
@@ -50,6 +52,9 @@ def _reason_of(problem: str) -> str:
     return problem.split(":", 1)[0].split("(", 1)[0].strip()
 
 
+#: The deepest nesting the JSON reader (orjson) accepts; deeper documents are bad input.
+MAX_DEPTH = 1024
+
 _STREAM_ERRORS = (EOFError, zlib.error, gzip.BadGzipFile, TruncatedStreamError, OSError)
 
 
@@ -72,6 +77,8 @@ def _parse_line(raw: bytes, path: str, line_no: int) -> Any:
             raise InputError(
                 path, line_no, f"invalid UTF-8: byte 0x{raw[uexc.start]:02x} at column {uexc.start + 1}"
             ) from None
+        if exc.msg.startswith("depth limit exceeded"):
+            raise InputError(path, line_no, f"JSON nested more than {MAX_DEPTH} levels deep (column {exc.colno})") from None
         raise InputError(path, line_no, f"malformed JSON: {exc.msg} (column {exc.colno})") from None
 
 
@@ -160,8 +167,31 @@ def read_rows(path: str) -> list[dict[str, Any]]:
     return [row for _, row in iter_json_rows(path)]
 
 
+#: orjson reads JSON nested up to 1,023 levels deep, but writes at most 254 levels.
+_DEEP_EXTRA_FRAMES = 1100
+
+
+def dump_json(value: Any, option: int = 0) -> bytes:
+    """``orjson.dumps``; a value nested deeper than orjson writes (a document with 255 to 1,023 levels of
+    metadata, which every reader here accepts) goes through the standard library instead, so it is written
+    rather than crashing the run."""
+    try:
+        return orjson.dumps(value, option=option)
+    except orjson.JSONEncodeError as exc:
+        if "Recursion limit" not in str(exc):
+            raise
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(limit + _DEEP_EXTRA_FRAMES)  # one C-level frame per level: far below the stack size
+    try:
+        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False,
+                          sort_keys=bool(option & orjson.OPT_SORT_KEYS))
+    finally:
+        sys.setrecursionlimit(limit)
+    return text.encode("utf-8") + (b"\n" if option & orjson.OPT_APPEND_NEWLINE else b"")
+
+
 def dumps(row: dict[str, Any]) -> bytes:
-    return orjson.dumps(row) + b"\n"
+    return dump_json(row) + b"\n"
 
 
 class JsonlWriter:
@@ -175,7 +205,7 @@ class JsonlWriter:
         self._buffered = 0
 
     def write(self, row: dict[str, Any]) -> None:
-        self.write_raw(orjson.dumps(row) + b"\n")
+        self.write_raw(dump_json(row) + b"\n")
 
     def write_raw(self, line: bytes) -> None:
         self._buffer.append(line)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import io
-import os
 from typing import Any, Iterable, Iterator
 
 import orjson
 
 from .atomic import atomic_write
 from .compression import Compression
+from .jsonl import dump_json
 from .paths import is_s3
 from .streams import open_raw_read
 
@@ -63,15 +63,16 @@ def write_parquet(path: str, rows: Iterable[dict[str, Any]]) -> int:
 
     for row in rows:
         row = dict(row)
-        if "metadata" in row and not isinstance(row["metadata"], str):
-            row["metadata"] = orjson.dumps(row["metadata"]).decode()
+        if row.get("metadata") is not None:  # strings too: the reader decodes every metadata string as JSON
+            row["metadata"] = dump_json(row["metadata"]).decode()
         batch.append(row)
         total += 1
         if len(batch) >= BATCH_ROWS:
             flush()
     flush()
-    if writer is not None:
-        writer.close()
+    if writer is None:  # no rows: still a readable Parquet file (a zero-byte one is not)
+        writer = pq.ParquetWriter(buffer, pa.schema([("id", pa.string()), ("text", pa.string())]))
+    writer.close()
     with atomic_write(path, Compression.NONE) as sink:
         sink.write(buffer.getvalue())
     return total

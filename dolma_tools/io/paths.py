@@ -13,7 +13,7 @@ import os
 import re
 from typing import Iterator
 
-from ..errors import StorageError
+from ..errors import ConfigError, StorageError
 from . import s3
 
 _GLOB_CHARS = re.compile(r"[*?\[]")
@@ -202,6 +202,24 @@ def remove(path: str) -> None:
 def makedirs(path: str) -> None:
     if not is_s3(path) and path:
         os.makedirs(path, exist_ok=True)
+
+
+def check_file_name(name: str, key: str) -> str:
+    """``name`` (a config value that becomes one file or folder name inside an output folder: a dedupe name,
+    a stream or source name) must stay there: no separators, no ``..``, not hidden, no control characters."""
+    if not name:
+        problem = "must not be empty"
+    elif "/" in name or "\\" in name:
+        problem = "must be a single name, without '/' or '\\'"
+    elif name in (".", ".."):
+        problem = "must not be '.' or '..'"
+    elif name.startswith("."):
+        problem = "must not start with '.' (hidden names are reserved for temporaries and skipped by globs)"
+    elif any(ord(c) < 32 for c in name):
+        problem = "must not contain control characters"
+    else:
+        return name
+    raise ConfigError(f"{name!r} names files in the output folder and {problem}", key)
 
 
 def relative_to(path: str, root: str) -> str:

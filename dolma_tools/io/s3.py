@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterator, TypeVar
 
 from ..errors import StorageError
+from ..redaction import redact
 
 T = TypeVar("T")
 
@@ -248,9 +249,8 @@ def describe_error(exc: BaseException, url: str) -> StorageError | None:
         if isinstance(e, NoRegionError):
             return StorageError(f"{url}: no AWS region configured (set AWS_DEFAULT_REGION)")
         if isinstance(e, EndpointConnectionError):
-            return StorageError(
-                f"{url}: cannot reach the S3 endpoint {e.kwargs.get('endpoint_url', '?')} after {attempts} attempts"
-            )
+            endpoint = redact(str(e.kwargs.get("endpoint_url", "?")))
+            return StorageError(f"{url}: cannot reach the S3 endpoint {endpoint} after {attempts} attempts")
         if isinstance(e, ReadTimeoutError):
             return StorageError(f"{url}: S3 read timed out after {attempts} attempts")
         if isinstance(e, BotoConnectionError):

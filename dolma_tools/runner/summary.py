@@ -7,6 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import TextIO
 
+from ..redaction import redact
 from .jobs import JobResult
 
 
@@ -72,4 +73,4 @@ class RunSummary:
         return "\n".join(lines)
 
     def print(self, stream: TextIO | None = None) -> None:
-        print(self.render(), file=stream or sys.stderr, flush=True)
+        print(redact(self.render()), file=stream or sys.stderr, flush=True)

@@ -21,6 +21,7 @@ from ..errors import DolmaToolsError
 from ..io.atomic import atomic_write
 from ..io.compression import Compression
 from ..io.paths import join
+from ..redaction import redact
 from . import html as h
 from .corpus import SummaryOptions
 from .export import result_to_json, write_json
@@ -133,7 +134,7 @@ def render_report(data: ReportData) -> str:
     if plan.notes:
         about.append("<h3>Notes</h3><ul>" + "".join(f"<li>{h.esc(n)}</li>" for n in plan.notes) + "</ul>")
     if data.config is not None:
-        text = orjson.dumps(data.config, option=orjson.OPT_INDENT_2, default=str).decode()
+        text = redact(orjson.dumps(data.config, option=orjson.OPT_INDENT_2, default=str).decode())
         about.append(f"<h3>Configuration</h3><pre>{h.esc(text)}</pre>")
     if about:
         sections.append(("about", "About this run", "".join(about)))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import struct
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,13 @@ def attributes(root: Path, name: str) -> list[dict[str, Any]]:
 
 def output_bytes(root: Path, name: str) -> dict[str, bytes]:
     return {f.name: f.read_bytes() for f in sorted((root / "attributes" / name).glob("*"))}
+
+
+def filter_bits(path_or_bytes: Path | bytes) -> bytes:
+    """The bit array of a dolma-tools Bloom filter file (its metadata records absolute input paths)."""
+    blob = path_or_bytes if isinstance(path_or_bytes, bytes) else path_or_bytes.read_bytes()
+    offset, bits = struct.unpack_from("<Q", blob, 64)[0], struct.unpack_from("<Q", blob, 16)[0]
+    return blob[offset:offset + bits // 8]
 
 
 def paragraph_spans(text: str, sep: str = "\n") -> list[tuple[int, int, str]]:

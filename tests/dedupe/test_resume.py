@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import struct
 import subprocess
 import sys
 import time
@@ -15,7 +14,7 @@ import pytest
 
 from dolma_tools._rust import BloomFilter
 
-from .helpers import attributes, dedupe, doc_args, output_bytes, para_args
+from .helpers import attributes, dedupe, doc_args, filter_bits, output_bytes, para_args
 
 MODES = {
     "documents": lambda root: doc_args(root),
@@ -33,12 +32,6 @@ def _copy(corpus: Path, name: str) -> Path:
     dst = corpus.parent / name
     shutil.copytree(corpus / "documents", dst / "documents")
     return dst
-
-
-def filter_bits(path: Path) -> bytes:
-    blob = path.read_bytes()
-    offset, bits = struct.unpack_from("<Q", blob, 64)[0], struct.unpack_from("<Q", blob, 16)[0]
-    return blob[offset:offset + bits // 8]
 
 
 @pytest.mark.parametrize("mode", sorted(MODES))

@@ -12,19 +12,7 @@ from pathlib import Path
 import orjson
 
 from dolma_tools.io import write_jsonl
-
-SLOW_PLUGIN = '''
-import os, time
-from dolma_tools import BaseTagger, DocResult, Span, add_tagger
-
-@add_tagger("slow_length_test")
-class SlowLength(BaseTagger):
-    """Character length, slowed down by $SLOW_TAGGER_SECONDS per document (to kill runs mid-way)."""
-
-    def predict(self, doc):
-        time.sleep(float(os.environ.get("SLOW_TAGGER_SECONDS", "0")))
-        return DocResult(doc=doc, spans=[Span(0, len(doc.text), "length", len(doc.text))])
-'''
+from support.runs import SLOW_PLUGIN, local_files
 
 
 def _corpus(root: Path, files: int = 12, docs: int = 40) -> None:
@@ -34,15 +22,8 @@ def _corpus(root: Path, files: int = 12, docs: int = 40) -> None:
 
 
 def _snapshot(root: Path) -> dict[str, bytes]:
-    """Committed outputs (hidden names are temporaries of a killed run, not outputs)."""
-    out = {}
-    for dirpath, _, files in os.walk(root / "attributes"):
-        for name in files:
-            if name.startswith("."):
-                continue
-            p = Path(dirpath) / name
-            out[str(p.relative_to(root))] = p.read_bytes()
-    return out
+    """Committed attribute files, by path relative to ``root``."""
+    return {f"attributes/{k}": v for k, v in local_files(root / "attributes").items()}
 
 
 def _tag_args(root: Path, plugin: Path) -> list[str]:

@@ -3,21 +3,15 @@
 from __future__ import annotations
 
 import gzip
-import os
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
-from typing import Callable
 
 import orjson
 
 from dolma_tools.io import s3, write_jsonl
-from foundation import test_resume as _foundation_resume
+from support.runs import SLOW_PLUGIN, kill_when, local_files, popen_cli, settled
 
-#: A tagger plugin that sleeps $SLOW_TAGGER_SECONDS per document, so a run can be killed mid-way.
-SLOW_PLUGIN = _foundation_resume.SLOW_PLUGIN
+__all__ = ["SLOW_PLUGIN", "attribute_rows", "kill_when", "local_files", "popen_cli", "rows_for", "s3_objects",
+           "settled", "tag_args", "write_corpus"]
 
 
 def rows_for(file_index: int, docs: int) -> list[dict]:
@@ -49,17 +43,6 @@ def s3_objects(bucket: str, prefix: str = "") -> dict[str, bytes]:
     return out
 
 
-def local_files(root: Path) -> dict[str, bytes]:
-    """Committed files under ``root`` (hidden names are temporaries of a killed run, not outputs)."""
-    out = {}
-    for dirpath, _, names in os.walk(root):
-        for name in names:
-            if not name.startswith("."):
-                p = Path(dirpath) / name
-                out[str(p.relative_to(root))] = p.read_bytes()
-    return out
-
-
 def attribute_rows(data: bytes) -> list[dict]:
     """Decode a committed .jsonl.gz attribute file; raises if it is truncated or corrupt."""
     return [orjson.loads(line) for line in gzip.decompress(data).splitlines() if line.strip()]
@@ -72,38 +55,3 @@ def tag_args(documents: str, destination: str, plugin: Path, *extra: str,
             "--experiment", "exp", "--tagger-modules", str(plugin), *extra]
 
 
-def popen_cli(args: list[str], **env: str) -> subprocess.Popen:
-    """Start the CLI in its own process group (so a kill takes its workers too)."""
-    return subprocess.Popen([sys.executable, "-m", "dolma_tools", *args], env={**os.environ, **env},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-
-
-def settled(count: Callable[[], int], quiet: float = 2.0, timeout: float = 60) -> int:
-    """Wait until ``count()`` stops changing for ``quiet`` seconds (work of a killed run winding down)."""
-    last, since, deadline = count(), time.monotonic(), time.monotonic() + timeout
-    while time.monotonic() < deadline and time.monotonic() - since < quiet:
-        time.sleep(0.2)
-        now = count()
-        if now != last:
-            last, since = now, time.monotonic()
-    return last
-
-
-def kill_when(proc: subprocess.Popen, ready: Callable[[], bool], timeout: float = 120, poll: float = 0.05,
-              each: Callable[[], None] | None = None) -> None:
-    """SIGKILL the process group of ``proc`` once ``ready()``; ``each()`` runs at every poll (checks)."""
-    deadline = time.monotonic() + timeout
-    try:
-        while time.monotonic() < deadline:
-            if each is not None:
-                each()
-            if ready():
-                return
-            if proc.poll() is not None:
-                raise AssertionError(f"the run ended (exit {proc.returncode}) before the kill point")
-            time.sleep(poll)
-        raise AssertionError("the kill point was not reached in time")
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)  # main process and every worker die at once
-        proc.wait()

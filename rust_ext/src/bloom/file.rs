@@ -229,18 +229,52 @@ fn temporary_path(path: &Path) -> PathBuf {
     path.with_file_name(format!(".{name}.{}.dtmp", std::process::id()))
 }
 
+/// A new file only its owner can read while it is being written (0600).
+fn create_private(path: &Path) -> io::Result<File> {
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path)
+}
+
+/// The mode an ordinary `File::create` would have given the finished file (0666 minus the umask).
+fn make_public(file: &File) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        file.set_permissions(fs::Permissions::from_mode(0o666 & !process_umask()))?;
+    }
+    #[cfg(not(unix))]
+    let _ = file;
+    Ok(())
+}
+
+/// The umask, from /proc/self/status (read-only, unlike umask(2)); 022 where that is not available.
+#[cfg(unix)]
+fn process_umask() -> u32 {
+    fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find_map(|l| l.strip_prefix("Umask:").map(|v| v.trim().to_string())))
+        .and_then(|v| u32::from_str_radix(&v, 8).ok())
+        .unwrap_or(0o022)
+}
+
 /// Write atomically: a temporary file in the same folder, fsync, rename over `path`, fsync the folder.
 /// A reader (or a crash) sees either the previous file or the new one, never a mix.
 pub fn save(filter: &BloomFilter, metadata: &str, path: &Path) -> io::Result<u64> {
     let folder = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     fs::create_dir_all(folder)?;
     let tmp = temporary_path(path);
+    // a leftover with our name belongs to a dead process that had our pid
+    let _ = fs::remove_file(&tmp);
     let result = (|| {
-        let file = File::create(&tmp)?;
+        let file = create_private(&tmp)?;
         let mut out = BufWriter::with_capacity(1 << 20, file);
         let n = write_to(filter, metadata, &mut out)?;
         let file = out.into_inner().map_err(|e| e.into_error())?;
         file.sync_all()?;
+        make_public(&file)?;
         fs::rename(&tmp, path)?;
         if let Ok(dir) = File::open(folder) {
             let _ = dir.sync_all();
@@ -313,6 +347,19 @@ mod tests {
         let mut version = bytes;
         version[8] = 9;
         assert!(from_bytes(&path, &version, false).err().unwrap().to_string().contains("version 9"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn temporaries_are_private_and_the_saved_file_follows_the_umask() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let tmp = dir.path().join(".f.bin.1.dtmp");
+        let file = create_private(&tmp).unwrap();
+        assert_eq!(file.metadata().unwrap().permissions().mode() & 0o777, 0o600);
+        make_public(&file).unwrap();
+        assert_eq!(file.metadata().unwrap().permissions().mode() & 0o777, 0o666 & !process_umask());
+        assert!(create_private(&tmp).is_err(), "an existing temporary is never reused");
     }
 
     #[test]

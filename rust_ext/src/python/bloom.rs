@@ -42,8 +42,12 @@ pub(crate) fn u64s(bytes: &[u8]) -> PyResult<Vec<u64>> {
     Ok(bytes.chunks_exact(8).map(|c| u64::from_le_bytes(c.try_into().unwrap())).collect())
 }
 
+/// An `OSError` that keeps the errno (so Python can tell a full disk from a corrupt file).
 fn io_err(e: std::io::Error) -> PyErr {
-    PyIOError::new_err(e.to_string())
+    match e.raw_os_error() {
+        Some(code) => PyIOError::new_err((code, e.to_string())),
+        None => PyIOError::new_err(e.to_string()),
+    }
 }
 
 fn value_err(e: impl std::fmt::Display) -> PyErr {
