@@ -313,10 +313,8 @@ def report(t: Timings, corpora: dict[str, Path], args: argparse.Namespace) -> st
                 "machine than about the executors." if shared else "")
     return f"""## Scaling
 
-`python bench/scaling.py --rounds {args.rounds}` on this machine: 2 cores shared with other engineers; 1-minute
-load average during the runs {load}.{fairness} The CPU-second figures do not depend on the load; the lead
-may rerun the wall times on a quiet machine (`python bench/scaling.py --rounds 3 --write-results
-bench/RESULTS.md`).
+`python bench/scaling.py --rounds {args.rounds}` on this machine (2 cores, at times shared with other jobs); 1-minute
+load average during the runs {load}.{fairness} The CPU-second figures do not depend on the load.
 
 Job: `dolma-tools tag --taggers {" ".join(TAGGERS)}` over {main_mb:.1f} MB of gzip input in {args.shards}
 shards (`make_corpus.py --size-mb {args.size_mb} --shards {args.shards} --seed 5`) and over {TINY_SHARDS[0]} and
@@ -343,7 +341,7 @@ shards (`make_corpus.py --size-mb {args.size_mb} --shards {args.shards} --seed 5
   (connecting, starting worker processes that import dolma-tools and the taggers); a private Ray instance
   started by the command costs {t.median("ray-own-instance2:main") - t.median("ray2:main"):.0f} s more, which
   is why `--executor local` stays the default on one machine.
-- **Speedup from 1 to 2 workers**: Ray {speed_r:.2f}x, local {speed_l:.2f}x in wall time on this loaded
+- **Speedup from 1 to 2 workers**: Ray {speed_r:.2f}x, local {speed_l:.2f}x in wall time on this
   machine (ideal 2x). In CPU time a second local process costs {cpu2 - cpu1:+.1f} s (starting it and importing
   dolma-tools again), i.e. the work itself parallelises without extra CPU: with free cores the speedup is
   bounded only by that start-up cost and the last shard.
