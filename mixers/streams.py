@@ -151,10 +151,6 @@ def run_streams(cfg: Any) -> int:
             validate_stream(plan, cfg.allow_missing_attributes)
     jobs = [job for ps in todo.values() for plan in ps for job in plan.jobs(cfg.on_error)]
     if cfg.dryrun:
-        from dolma_tools.cli.main import print_plan
-        from dolma_tools.cli.mix import COMMAND
-
-        print_plan(COMMAND, cfg)
         for job in jobs:
             print(f"{'done' if job.is_done() else 'todo'}\t{job.inputs[0]}")
         return 0

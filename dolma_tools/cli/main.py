@@ -95,6 +95,8 @@ def main(argv: list[str] | None = None) -> int:
         apply_environment = getattr(cfg, "apply_environment", None)
         if apply_environment is not None:  # every command: S3 endpoint and limits, before any I/O
             apply_environment()
+        if getattr(cfg, "dryrun", False):  # every command's dry run starts with the resolved config
+            print_plan(cmd, cfg)
         return int(cmd.run(cfg) or 0)
     except ConfigError as exc:
         print(f"dolma-tools {name}: error: {redact(str(exc))}", file=sys.stderr)

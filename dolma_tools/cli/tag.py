@@ -13,7 +13,6 @@ from ..io.paths import glob_paths, size_of
 from ..registry import ensure_loaded, get_tagger_class
 from ..runner import Job, run_jobs
 from ..tagging import DEFAULT_BATCH_SIZE, check_tagger_options, plan_outputs, setup_worker, tag_file
-from .main import print_plan
 from .options import RunOptions
 from .registry import Command, register
 
@@ -109,7 +108,6 @@ def run(cfg: TagConfig) -> int:
         for f in files
     ]
     if cfg.dryrun:
-        print_plan(COMMAND, cfg)
         for job in jobs:
             state = "done" if job.is_done() else "todo"
             print(f"{state}\t{job.inputs[0]}\t->\t{', '.join(job.outputs)}")

@@ -83,10 +83,6 @@ def _open_filter(cfg: Any, files: list[str], outputs: list[str], settings: Dedup
 
 
 def _print_dry_run(cfg: Any, settings: DedupeSettings, plan: Plan, target: Any) -> None:
-    from ..cli.main import print_plan
-    from ..cli.dedupe import COMMAND
-
-    print_plan(COMMAND, cfg)
     replay = set(plan.replay)
     todo = set(plan.todo)
     for i, (f, out) in enumerate(zip(plan.files, plan.outputs)):

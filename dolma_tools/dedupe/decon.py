@@ -67,11 +67,7 @@ def run_decon(cfg: Any) -> int:
     from ..cli.dedupe import DedupeConfig
 
     cfg.apply_environment()
-    if cfg.dryrun:
-        from ..cli.decon import COMMAND
-        from ..cli.main import print_plan
-
-        print_plan(COMMAND, cfg)
+    if cfg.dryrun:  # the CLI printed the resolved config
         return 0
     build_filter(cfg)
     if not cfg.documents:

@@ -38,10 +38,6 @@ def run_stats(cfg: Any) -> int:
 
         load_tokenizer(cfg.tokenizer)  # a bad tokenizer file fails before any work
     if cfg.dryrun:
-        from ..cli.main import print_plan
-        from ..cli.stats import COMMAND
-
-        print_plan(COMMAND, cfg)
         for unit in units:
             print(f"{unit.document or '(no document file)'}\t<-\t{', '.join(unit.attributes) or '(no attributes)'}")
         for mix in mixes:

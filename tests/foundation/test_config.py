@@ -141,3 +141,30 @@ def test_every_command_prints_help(cli):
         proc = cli(command, "--help")
         assert "usage: dolma-tools " + command in proc.stdout
         assert len(proc.stdout.splitlines()) > 5
+
+
+def _dry_run_argv(name: str, tmp_path) -> list[str]:
+    docs = str(tmp_path / "documents" / "*.jsonl")
+    if name == "dedupe":
+        return ["dedupe", "--documents", docs, "--dedupe.name", "d", "--dedupe.documents.attribute_name", "dup",
+                "--dedupe.documents.key", "$.text", "--bloom_filter.file", str(tmp_path / "f.bin"),
+                "--bloom_filter.estimated_doc_count", "100", "--bloom_filter.desired_false_positive_rate", "0.01"]
+    if name == "mix":
+        cfg = tmp_path / "mix.yaml"
+        cfg.write_text(yaml.safe_dump({"streams": [{"name": "s", "documents": [docs],
+                                                    "output": {"path": str(tmp_path / "mixed")}}]}))
+        return ["-c", str(cfg), "mix"]
+    return ["stats", "--documents", docs]
+
+
+@pytest.mark.parametrize("name", ["dedupe", "mix", "stats"])
+def test_every_dry_run_prints_the_resolved_config_first_and_writes_nothing(name, tmp_path, capsys):
+    (tmp_path / "documents").mkdir()
+    (tmp_path / "documents" / "a.jsonl").write_text('{"id": "1", "text": "abc"}\n')
+    argv = _dry_run_argv(name, tmp_path)
+    before = sorted(p.name for p in tmp_path.iterdir())
+    assert main([*argv, "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    header = json.JSONDecoder().raw_decode(out)[0]  # the first JSON value printed
+    assert header["command"] == name and "a.jsonl" in out
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
