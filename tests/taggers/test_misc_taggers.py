@@ -100,8 +100,7 @@ def test_token_counts_with_dolma_fixture_tokenizer(tag) -> None:
     from pathlib import Path
 
     fixture = Path(__file__).resolve().parents[2] / ".." / "shared" / "fixtures" / "dolma" / "data" / "tokenizer" / "gpt-neo-test-tokenizer.json"
-    if not fixture.exists():
-        pytest.skip("../shared fixtures are not present")
+    assert fixture.exists(), f"{fixture}: the tests read Dolma's fixtures from ../shared in place"
     g = tag("tokenizer_count_v1", "Hello world", {"tokenizer": str(fixture)})
     assert g["tokens"][0][:2] == [0, 11] and g["tokens"][0][2] >= 2
 
